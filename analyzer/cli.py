@@ -1,0 +1,302 @@
+"""The ``comment-analyzer`` command line.
+
+Exit codes: 0 everything analyzed; 1 results written but some records or files had errors
+(listed on stderr and in the report); 2 usage, configuration, model or unreadable-input error.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from analyzer.config import PACKAGE_ROOT, Settings, load_settings
+from analyzer.errors import AnalyzerError
+from analyzer.export import OutputFormat, write_json, write_result
+from analyzer.model import AnalysisResult, Corpus, Severity
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+DEMO_DIR = PACKAGE_ROOT.parent / "data" / "demo"
+SUMMARY_ROWS = 25
+
+app = typer.Typer(
+    name="comment-analyzer",
+    help="Stance and coordinated-messaging analysis for news comment sections.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+train_app = typer.Typer(help="Train the models that ship in data/models/.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+
+err = Console(stderr=True)
+out = Console()
+
+
+def _fail(exc: AnalyzerError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {exc.message}")
+    if exc.hint:
+        err.print(f"  hint: {exc.hint}")
+    return typer.Exit(EXIT_USAGE)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Progress]:
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not enabled,
+        transient=False,
+    )
+    with progress:
+        yield progress
+
+
+def run_analysis(
+    inputs: Sequence[str],
+    settings: Settings,
+    mapping_path: Path | None,
+    show_progress: bool,
+) -> AnalysisResult:
+    """Ingest, then run the pipeline, with a progress bar per stage."""
+    from analyzer.ingest import load_mapping, read_corpus
+    from analyzer.pipeline import Pipeline
+
+    pipeline = Pipeline.from_settings(settings)
+    mapping = load_mapping(mapping_path) if mapping_path else None
+    with _progress(show_progress) as progress:
+        reading = progress.add_task("reading comments", total=None)
+        corpus: Corpus = read_corpus(
+            inputs,
+            mapping=mapping,
+            params=settings.ingest,
+            on_progress=lambda n: progress.update(reading, completed=n),
+        )
+        progress.update(reading, total=len(corpus.comments), completed=len(corpus.comments))
+        tasks: dict[str, int] = {}
+
+        def on_stage(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        return pipeline.run(corpus, on_progress=on_stage)
+
+
+def print_summary(result: AnalysisResult, console: Console) -> None:
+    """A per-article table: stance counts, flagged comments, clusters, skipped signals."""
+    table = Table(title="Per-article summary", show_lines=False)
+    for column in ("article", "comments", "sup", "opp", "neu", "unrel", "?", "flagged", "clusters"):
+        table.add_column(column, justify="left" if column == "article" else "right")
+    table.add_column("skipped signals")
+    reports = sorted(
+        result.reports,
+        key=lambda r: (-sum(a.coordination.flagged for a in r.comments), -len(r.comments)),
+    )
+    for report in reports[:SUMMARY_ROWS]:
+        counts = {"support": 0, "oppose": 0, "neutral": 0, "unrelated": 0}
+        for analysis in report.comments:
+            counts[str(analysis.stance.label)] += 1
+        title = report.article.title or report.article.article_id
+        table.add_row(
+            (title[:48] + "…") if len(title) > 49 else title,
+            str(len(report.comments)),
+            *(str(counts[label]) for label in ("support", "oppose", "neutral", "unrelated")),
+            str(sum(a.stance.questioning for a in report.comments)),
+            str(sum(a.coordination.flagged for a in report.comments)),
+            str(len(report.clusters)),
+            ", ".join(sorted({s.name for s in report.skipped_signals})) or "-",
+        )
+    console.print(table)
+    if len(reports) > SUMMARY_ROWS:
+        console.print(f"… and {len(reports) - SUMMARY_ROWS} more articles (all are in the report)")
+    comments = sum(len(r.comments) for r in result.reports)
+    flagged = sum(a.coordination.flagged for r in result.reports for a in r.comments)
+    console.print(
+        f"{len(result.reports)} articles, {comments} comments, {flagged} flagged, "
+        f"{len(result.clusters)} clusters"
+    )
+    for cluster in result.clusters[:10]:
+        console.print(f"  [bold]{cluster.cluster_id}[/] ({cluster.score:.2f}): {cluster.summary}")
+    for skipped in result.skipped_signals:
+        console.print(f"  skipped [bold]{skipped.name}[/]: {skipped.reason}")
+
+
+def report_issues(result: AnalysisResult, issues_out: Path | None, limit: int = 20) -> int:
+    """Print record issues to stderr (and all of them to ``issues_out``); returns error count."""
+    errors = [i for i in result.issues if i.severity is Severity.ERROR]
+    warnings = len(result.issues) - len(errors)
+    for issue in result.issues[:limit]:
+        colour = "red" if issue.severity is Severity.ERROR else "yellow"
+        err.print(f"[{colour}]{issue.severity}[/]: {issue.describe()}")
+    if len(result.issues) > limit:
+        err.print(f"… {len(result.issues) - limit} more issues")
+    if result.issues:
+        err.print(f"{len(errors)} record errors (records dropped), {warnings} warnings")
+    if issues_out:
+        from analyzer.export import issue_record
+
+        issues_out.parent.mkdir(parents=True, exist_ok=True)
+        with issues_out.open("w", encoding="utf-8") as stream:
+            for issue in result.issues:
+                stream.write(json.dumps(issue_record(issue)) + "\n")
+    return len(errors)
+
+
+@app.command()
+def analyze(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files, directories or globs (.txt seed format, .json, .jsonl, .csv, .parquet); "
+            "'-' reads JSONL from stdin.",
+            show_default=False,
+        ),
+    ],
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="jsonl: one object per comment; json: per-article reports with clusters, "
+            "skipped signals and run info; csv/parquet: flat table of the jsonl fields.",
+        ),
+    ] = OutputFormat.JSONL,
+    out_path: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Output file; default: stdout (not for parquet)."),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping",
+            "-m",
+            help="TOML column mapping for CSV/Parquet/JSON inputs with other field names "
+            "(see docs/input-formats.md and data/mappings/).",
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write the full JSON report here."),
+    ] = None,
+    issues_out: Annotated[
+        Path | None,
+        typer.Option("--issues-out", help="Write every record error and warning here (JSONL)."),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no summary table.")
+    ] = False,
+) -> None:
+    """Analyze comments: stance for each comment and coordination signals with evidence."""
+    if output_format is OutputFormat.PARQUET and out_path is None:
+        err.print("[bold red]error:[/] --format parquet needs --out PATH")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        settings = load_settings()
+        result = run_analysis(inputs, settings, mapping, show_progress=not quiet)
+    except AnalyzerError as exc:
+        raise _fail(exc) from None
+    write_result(result, output_format, out_path if out_path else sys.stdout)
+    if report:
+        write_json(result, report)
+    if not quiet:
+        print_summary(result, err if out_path is None else out)
+    errors = report_issues(result, issues_out)
+    raise typer.Exit(EXIT_PARTIAL if errors else EXIT_OK)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Where the demo report and comments are written.")
+    ] = Path("reports/demo"),
+) -> None:
+    """Analyze the shipped demo data (data/demo/) and compare with its planted labels."""
+    try:
+        result = run_analysis([str(DEMO_DIR)], load_settings(), None, show_progress=True)
+    except AnalyzerError as exc:
+        raise _fail(exc) from None
+    report_path, comments_path = out_dir / "report.json", out_dir / "comments.jsonl"
+    write_json(result, report_path)
+    write_result(result, OutputFormat.JSONL, comments_path)
+    print_summary(result, out)
+    labels = DEMO_DIR / "labels.csv"
+    if labels.exists():
+        _compare_with_labels(result, labels)
+    out.print(f"report: {report_path}\ncomments: {comments_path}")
+    errors = report_issues(result, None)
+    raise typer.Exit(EXIT_PARTIAL if errors else EXIT_OK)
+
+
+def _compare_with_labels(result: AnalysisResult, labels_path: Path) -> None:
+    with labels_path.open(encoding="utf-8") as stream:
+        labels = {row["comment_id"]: row for row in csv.DictReader(stream)}
+    analyses = [a for r in result.reports for a in r.comments if a.comment.comment_id in labels]
+    planted = {cid for cid, row in labels.items() if row["coordination"] != "organic"}
+    flagged = {a.comment.comment_id for a in analyses if a.coordination.flagged}
+    stance_hits = sum(
+        str(a.stance.label) == labels[a.comment.comment_id]["stance"] for a in analyses
+    )
+    out.print(
+        f"planted coordinated comments: {len(planted)}; flagged: {len(flagged)}; "
+        f"caught: {len(planted & flagged)}; organic flagged: {len(flagged - planted)}"
+    )
+    if analyses:
+        out.print(
+            f"stance agreement with the hand labels: {stance_hits}/{len(analyses)} "
+            f"({stance_hits / len(analyses):.0%}, baseline model)"
+        )
+
+
+@train_app.command("stance-baseline")
+def train_stance_baseline(
+    data_dir: Annotated[
+        Path,
+        typer.Option(help="Folder with rumoureval2019/ and arc/ (from ../shared/data/stance)."),
+    ] = PACKAGE_ROOT.parent.parent / "shared" / "data" / "stance",
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the model is written.")] = (
+        PACKAGE_ROOT.parent / "data" / "models" / "stance-baseline"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same model.")] = 13,
+) -> None:
+    """Train the TF-IDF + logistic regression stance baseline and write its model card."""
+    from analyzer.stance.training import train_stance_baseline as train
+
+    try:
+        with err.status("training stance baseline") as status:
+            report = train(data_dir, out_dir, seed=seed, on_progress=status.update)
+    except AnalyzerError as exc:
+        raise _fail(exc) from None
+    out.print(report.summary())
+
+
+@app.command()
+def info() -> None:
+    """Show the settings in force and the registered components."""
+    from analyzer.coordination.base import DETECTORS
+    from analyzer.pipeline import load_components
+    from analyzer.stance.base import STANCE_CLASSIFIERS
+
+    try:
+        settings = load_settings()
+    except AnalyzerError as exc:
+        raise _fail(exc) from None
+    load_components()
+    out.print_json(json.dumps(settings.model_dump(mode="json")))
+    out.print(f"stance classifiers: {', '.join(STANCE_CLASSIFIERS.names())}")
+    out.print(f"coordination detectors: {', '.join(DETECTORS.names())}")
+
+
+def main() -> None:
+    app()
