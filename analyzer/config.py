@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from analyzer.errors import ConfigError
@@ -45,6 +45,41 @@ class StanceParams(Params):
     context_chars: int = Field(
         1500, gt=0, description="Characters of title + lead used as the article context."
     )
+    abstain_below: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Results whose confidence is below this are marked abstained (label kept) so a "
+            "reviewer routes them to a human; 0 never abstains. Used by minilm_stance."
+        ),
+    )
+    targets: tuple[str, ...] = Field(
+        (),
+        description=(
+            "Named targets (e.g. 'Russia', 'Lukashenka') to report per-comment favor/against/none "
+            "toward; aliases joined by '|' count as one target. Used by minilm_stance."
+        ),
+    )
+    article_targets: int = Field(
+        0,
+        ge=0,
+        le=5,
+        description=(
+            "Also report stance toward this many names extracted from each article "
+            "(most frequent proper names); 0 disables. Each target costs one more model pass."
+        ),
+    )
+    explain: bool = Field(
+        True,
+        description=(
+            "Find the sentence that drives a support/oppose label (leave-one-sentence-out); "
+            "costs extra model passes for multi-sentence comments. Used by minilm_stance."
+        ),
+    )
+    threads: int = Field(
+        0, ge=0, description="CPU threads for ONNX inference; 0 lets onnxruntime decide."
+    )
 
 
 class NearDuplicateParams(Params):
@@ -68,7 +103,7 @@ class NearDuplicateParams(Params):
         ),
     )
     strip_quotes_words: int = Field(
-        8,
+        5,
         ge=0,
         description=(
             "Drop runs of at least this many words copied from the article or parent comment "
@@ -86,6 +121,31 @@ class BurstParams(Params):
         lt=1.0,
         description="Poisson tail probability of the window count under the article's rate.",
     )
+    launch_seconds: float = Field(
+        1800.0,
+        ge=0,
+        description=(
+            "Windows starting this soon after the article went live (its published_at, else its "
+            "first comment) are not tested: every thread opens with a natural surge."
+        ),
+    )
+    context_seconds: float | None = Field(
+        3600.0,
+        gt=0,
+        description=(
+            "The baseline is the article's rate within this many seconds before and after a "
+            "window (news threads slow down for hours after publication); None uses the "
+            "article's whole comment span."
+        ),
+    )
+    min_baseline_per_window: float = Field(
+        1.0,
+        gt=0.0,
+        description=(
+            "Floor on the article's baseline, in comments per window: an otherwise silent "
+            "thread is assumed to get at least this many, so a few comments are not a burst."
+        ),
+    )
 
 
 class CoordinationParams(Params):
@@ -97,6 +157,39 @@ class CoordinationParams(Params):
     )
     near_duplicate: NearDuplicateParams = NearDuplicateParams()
     burst: BurstParams = BurstParams()
+
+
+class ApiParams(Params):
+    """The HTTP service (``comment-analyzer serve``); deployment settings, not analysis settings."""
+
+    max_body_bytes: int = Field(
+        10_000_000, gt=0, description="Request bodies larger than this are refused with 413."
+    )
+    rate_limit_per_minute: int = Field(
+        600, gt=0, description="Requests each API key may make per minute (429 beyond it)."
+    )
+    sync_max_comments: int = Field(
+        2_000,
+        gt=0,
+        description="Ingest requests with more comments than this run as a background job (202).",
+    )
+    max_page_size: int = Field(500, gt=0, description="Largest ``limit`` a list endpoint accepts.")
+    cors_origins: tuple[str, ...] = Field(
+        (), description="Origins allowed by CORS; empty (the default) turns CORS off."
+    )
+    export_dir: Path = Field(
+        Path("exports"), description="Directory export files are written under."
+    )
+    pseudonym_salt: SecretStr | None = Field(
+        None,
+        description=(
+            "HMAC key for pseudonymized author ids in exports. Unset: read pseudonym_salt_file, "
+            "else a random salt is generated on first start and kept in the database."
+        ),
+    )
+    pseudonym_salt_file: Path | None = Field(
+        None, description="File holding the pseudonym salt (e.g. a mounted secret)."
+    )
 
 
 class Settings(BaseSettings):
@@ -111,8 +204,16 @@ class Settings(BaseSettings):
     ingest: IngestParams = IngestParams()
     stance: StanceParams = StanceParams()
     coordination: CoordinationParams = CoordinationParams()
+    # Deployment settings: excluded from dumps, so they never reach the settings hash, RunInfo
+    # or exported manifests (a database password must not end up in results).
+    database_url: str = Field(
+        "sqlite:///./comment-analyzer.db",
+        exclude=True,
+        description="SQLAlchemy URL of the service's store (SQLite or postgresql+psycopg://...).",
+    )
+    api: ApiParams = Field(ApiParams(), exclude=True)
 
-    @field_validator("ingest", "stance", "coordination", mode="before")
+    @field_validator("ingest", "stance", "coordination", "api", mode="before")
     @classmethod
     def _empty_is_default(cls, value: Any) -> Any:
         return {} if value == "" else value
