@@ -23,6 +23,7 @@ from analyzer.config import PACKAGE_ROOT, Settings, load_settings
 from analyzer.errors import AnalyzerError
 from analyzer.export import OutputFormat, write_json, write_result
 from analyzer.model import AnalysisResult, Corpus, Severity
+from analyzer.service_cli import register as register_service_commands
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 DEMO_DIR = PACKAGE_ROOT.parent / "data" / "demo"
@@ -36,6 +37,7 @@ app = typer.Typer(
 )
 train_app = typer.Typer(help="Train the models that ship in data/models/.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
+register_service_commands(app)  # keys, db, serve (analyzer/service_cli.py)
 
 err = Console(stderr=True)
 out = Console()
@@ -99,24 +101,27 @@ def print_summary(result: AnalysisResult, console: Console) -> None:
     table = Table(title="Per-article summary", show_lines=False)
     for column in ("article", "comments", "sup", "opp", "neu", "unrel", "?", "flagged", "clusters"):
         table.add_column(column, justify="left" if column == "article" else "right")
-    table.add_column("skipped signals")
+    table.add_column("skipped")
     reports = sorted(
         result.reports,
         key=lambda r: (-sum(a.coordination.flagged for a in r.comments), -len(r.comments)),
     )
+    run_skipped = {s.name for s in result.skipped_signals}
     for report in reports[:SUMMARY_ROWS]:
         counts = {"support": 0, "oppose": 0, "neutral": 0, "unrelated": 0}
         for analysis in report.comments:
             counts[str(analysis.stance.label)] += 1
         title = report.article.title or report.article.article_id
+        # Signals skipped for the whole run are listed once below the table.
+        own_skips = sorted({s.name for s in report.skipped_signals} - run_skipped)
         table.add_row(
-            (title[:48] + "…") if len(title) > 49 else title,
+            (title[:28] + "…") if len(title) > 29 else title,
             str(len(report.comments)),
             *(str(counts[label]) for label in ("support", "oppose", "neutral", "unrelated")),
             str(sum(a.stance.questioning for a in report.comments)),
             str(sum(a.coordination.flagged for a in report.comments)),
             str(len(report.clusters)),
-            ", ".join(sorted({s.name for s in report.skipped_signals})) or "-",
+            ", ".join(own_skips) or "-",
         )
     console.print(table)
     if len(reports) > SUMMARY_ROWS:
@@ -197,6 +202,24 @@ def analyze(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar and no summary table.")
     ] = False,
+    network: Annotated[
+        Path | None,
+        typer.Option(
+            "--network",
+            help="Also write the account network as PREFIX.graphml, PREFIX.edges.csv and "
+            "PREFIX.nodes.csv (QUT coordination-network-toolkit columns; opens in Gephi).",
+        ),
+    ] = None,
+    explain_params: Annotated[
+        bool,
+        typer.Option(
+            "--explain-params",
+            is_eager=True,
+            callback=_explain_params,
+            help="Print every analysis parameter in force (value, default, meaning, "
+            "environment variable) and exit.",
+        ),
+    ] = False,
 ) -> None:
     """Analyze comments: stance for each comment and coordination signals with evidence."""
     if output_format is OutputFormat.PARQUET and out_path is None:
@@ -210,10 +233,105 @@ def analyze(
     write_result(result, output_format, out_path if out_path else sys.stdout)
     if report:
         write_json(result, report)
+    if network:
+        from analyzer.network_export import write_network  # noqa: PLC0415
+
+        for path in write_network(result, network):
+            err.print(f"wrote {path}")
     if not quiet:
         print_summary(result, err if out_path is None else out)
     errors = report_issues(result, issues_out)
     raise typer.Exit(EXIT_PARTIAL if errors else EXIT_OK)
+
+
+def _explain_params(value: bool) -> None:
+    """``analyze --explain-params``: the parameters in force, then exit."""
+    if not value:
+        return
+    from analyzer.config import explain_params as describe  # noqa: PLC0415
+
+    try:
+        settings = load_settings()
+    except AnalyzerError as exc:
+        raise _fail(exc) from None
+    section = ""
+    for info in describe(settings):
+        group = info.path.rsplit(".", 1)[0]
+        if group != section:
+            section = group
+            out.print(f"\n[bold]{group}[/]", highlight=False)
+        changed = "" if info.value == info.default else f"  (default {info.default!r})"
+        out.print(f"  {info.path.rsplit('.', 1)[1]} = {info.value!r}{changed}", highlight=False)
+        out.print(f"      {info.description}  [{info.env_var}]", highlight=False, markup=False)
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def sensitivity(
+    inputs: Annotated[
+        list[str], typer.Argument(help="Inputs, as for analyze.", show_default=False)
+    ],
+    parameter: Annotated[
+        str,
+        typer.Option(
+            "--param",
+            help="Dotted setting to vary (see analyze --explain-params), or 'window' for every "
+            "detector's window_seconds at once.",
+        ),
+    ] = "window",
+    values: Annotated[
+        str,
+        typer.Option(
+            "--values",
+            help="Comma-separated grid; 'none' for None. Default for 'window': 60 s to 1 day.",
+        ),
+    ] = "60,300,900,3600,86400",
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", "-m", help="Column mapping, as for analyze.")
+    ] = None,
+) -> None:
+    """Rerun coordination over a grid of one parameter and show how the clusters change."""
+    from analyzer.coordination.sensitivity import parse_value  # noqa: PLC0415
+    from analyzer.coordination.sensitivity import sensitivity as run_grid  # noqa: PLC0415
+    from analyzer.ingest import load_mapping, read_corpus  # noqa: PLC0415
+
+    grid = [parse_value(v) for v in values.split(",") if v.strip()]
+    try:
+        settings = load_settings()
+        corpus = read_corpus(
+            inputs, mapping=load_mapping(mapping) if mapping else None, params=settings.ingest
+        )
+        with err.status(f"running {len(grid) + 1} analyses"):
+            rows = run_grid(corpus, settings, parameter, grid)
+    except AnalyzerError as exc:
+        raise _fail(exc) from None
+    table = Table(title=f"Sensitivity to {parameter} ({len(corpus.comments)} comments)")
+    for column in (
+        "value",
+        "clusters",
+        "flagged comments",
+        "flagged accounts",
+        "kept",
+        "added",
+        "largest cluster",
+    ):
+        table.add_column(column, justify="right")
+    for row in rows:
+        marker = " (configured)" if row.is_reference else ""
+        table.add_row(
+            f"{row.value}{marker}",
+            str(row.clusters),
+            str(row.flagged_comments),
+            str(row.flagged_accounts),
+            f"{row.kept:.0%}",
+            str(row.added),
+            str(row.largest_cluster),
+        )
+    out.print(table)
+    out.print(
+        "kept: share of the comments flagged at the configured settings that are still flagged; "
+        "added: flagged only at this value."
+    )
 
 
 @app.command()
@@ -279,6 +397,73 @@ def train_stance_baseline(
     except AnalyzerError as exc:
         raise _fail(exc) from None
     out.print(report.summary())
+
+
+@train_app.command("stance")
+def train_stance(
+    data_dir: Annotated[
+        Path,
+        typer.Option(help="Folder with rumoureval2019/ and arc/ (from ../shared/data/stance)."),
+    ] = PACKAGE_ROOT.parent.parent / "shared" / "data" / "stance",
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the model is written.")] = (
+        PACKAGE_ROOT.parent / "data" / "models" / "minilm_stance"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same recipe.")] = 1,
+    epochs: Annotated[int, typer.Option(help="Epochs; the best one on dev is kept.")] = 5,
+    threads: Annotated[int, typer.Option(help="CPU threads for torch; 0 = torch's default.")] = 0,
+) -> None:
+    """Fine-tune the MiniLM stance model (needs the 'stance' extra) and export it as int8 ONNX.
+
+    About 1-1.5 hours on 2 CPU cores; uses a CUDA GPU when one is present.
+    """
+    from dataclasses import replace  # noqa: PLC0415
+
+    from analyzer.stance.training_minilm import SHIPPED_CONFIG, train_and_ship  # noqa: PLC0415
+
+    config = replace(SHIPPED_CONFIG, seed=seed, epochs=epochs)
+    try:
+        manifest = train_and_ship(data_dir, out_dir, config=config, threads=threads, log=err.print)
+    except AnalyzerError as exc:
+        raise _fail(exc) from None
+    out.print(f"wrote {out_dir} (dev: {manifest['dev']})")
+
+
+evaluate_app = typer.Typer(help="Score models on the labelled sets.", no_args_is_help=True)
+app.add_typer(evaluate_app, name="evaluate")
+
+
+@evaluate_app.command("stance")
+def evaluate_stance(
+    dataset: Annotated[
+        str, typer.Option(help="rumoureval2019 (SDQC), arc (claims) or ruw (target stance).")
+    ] = "rumoureval2019",
+    split: Annotated[
+        str,
+        typer.Option(
+            help="rumoureval2019: train|dev|test; arc: test|leave-debate-out; ruw: test|val."
+        ),
+    ] = "test",
+    model: Annotated[
+        str, typer.Option(help="Registered stance classifier; default: the configured one.")
+    ] = "",
+    data_dir: Annotated[
+        Path, typer.Option(help="Folder with rumoureval2019/, arc/ and ruw/.")
+    ] = PACKAGE_ROOT.parent.parent / "shared" / "data" / "stance",
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the JSON result and PNG plots.")
+    ] = Path("reports") / "stance",
+) -> None:
+    """Accuracy, macro-F1, per-class F1 and the confusion matrix through the analyze path."""
+    from analyzer.stance.evaluation import evaluate, format_result, write_outputs  # noqa: PLC0415
+
+    try:
+        settings = load_settings()
+        result = evaluate(dataset, split, model or settings.stance.model, data_dir, settings)
+    except AnalyzerError as exc:
+        raise _fail(exc) from None
+    json_path, png_path = write_outputs(result, out_dir)
+    out.print(format_result(result), highlight=False)
+    out.print(f"wrote {json_path} and {png_path}")
 
 
 @app.command()

