@@ -75,6 +75,20 @@ def stance_record(stance: StanceResult) -> dict[str, Any]:
         "questioning_score": stance.questioning_score,
         "evidence": [evidence_record(e) for e in stance.evidence],
         "model": stance.model,
+        "abstained": stance.abstained,
+        "language": stance.language,
+        "supported": stance.supported,
+        "unsupported_reason": stance.unsupported_reason,
+        "targets": [
+            {
+                "target": t.target,
+                "label": str(t.label),
+                "confidence": t.confidence,
+                "scores": dict(t.scores),
+                "source": t.source,
+            }
+            for t in stance.targets
+        ],
     }
 
 
@@ -110,8 +124,11 @@ def comment_record(analysis: CommentAnalysis, run_id: str) -> dict[str, Any]:
     }
 
 
-def cluster_record(cluster: Cluster) -> dict[str, Any]:
-    return {
+def cluster_record(
+    cluster: Cluster, stance_labels: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """One cluster; with ``stance_labels`` (comment id -> label) it also gets its stance split."""
+    record = {
         "cluster_id": cluster.cluster_id,
         "score": cluster.score,
         "summary": cluster.summary,
@@ -121,8 +138,26 @@ def cluster_record(cluster: Cluster) -> dict[str, Any]:
         "detectors": list(cluster.detectors),
         "started_at": _time(cluster.started_at),
         "ended_at": _time(cluster.ended_at),
+        "time_span_seconds": (
+            (cluster.ended_at - cluster.started_at).total_seconds()
+            if cluster.started_at is not None and cluster.ended_at is not None
+            else None
+        ),
         "signals": [signal_record(s) for s in cluster.signals],
     }
+    if stance_labels is not None:
+        counts = {str(label): 0 for label in StanceLabel}
+        for comment_id in cluster.comment_ids:
+            label = stance_labels.get(comment_id)
+            if label is not None:
+                counts[label] += 1
+        record["stance_counts"] = counts
+    return record
+
+
+def stance_labels(result: AnalysisResult) -> dict[str, str]:
+    """comment id -> stance label, for the clusters' stance split."""
+    return {a.comment.comment_id: str(a.stance.label) for r in result.reports for a in r.comments}
 
 
 def skipped_record(skipped: SkippedSignal) -> dict[str, Any]:
@@ -189,7 +224,7 @@ def write_jsonl(result: AnalysisResult, out: Path | IO[str]) -> int:
         rows = 0
         for report in result.reports:
             for analysis in report.comments:
-                stream.write(json.dumps(comment_record(analysis, result.run_info.run_id)))
+                stream.write(json.dumps(comment_record(analysis, report.run_info.run_id)))
                 stream.write("\n")
                 rows += 1
         return rows
@@ -205,7 +240,8 @@ def write_json(result: AnalysisResult, out: Path | IO[str]) -> int:
         stream.write(', "issues": ')
         stream.write(json.dumps([issue_record(i) for i in result.issues]))
         stream.write(', "clusters": ')
-        stream.write(json.dumps([cluster_record(c) for c in result.clusters]))
+        labels = stance_labels(result)
+        stream.write(json.dumps([cluster_record(c, labels) for c in result.clusters]))
         stream.write(', "articles": [')
         for index, report in enumerate(result.reports):
             if index:
@@ -241,8 +277,8 @@ FLAT_COLUMNS = (
 
 def flat_rows(result: AnalysisResult) -> Iterator[dict[str, Any]]:
     """The same fields as the JSONL contract, flattened; nested lists are JSON strings."""
-    run_id = result.run_info.run_id
     for report in result.reports:
+        run_id = report.run_info.run_id  # stored results may mix runs, one per article
         for analysis in report.comments:
             record = comment_record(analysis, run_id)
             stance, coordination = record["stance"], record["coordination"]
