@@ -36,6 +36,7 @@ class Requirement(StrEnum):
     AUTHORS = "authors"
     TIMESTAMPS = "timestamps"
     MULTIPLE_ARTICLES = "multiple_articles"
+    AUTHOR_METADATA = "author_metadata"  # account creation time in Comment.metadata
 
 
 class EvidenceKind(StrEnum):
@@ -43,6 +44,7 @@ class EvidenceKind(StrEnum):
     SHARED_TEXT = "shared_text"  # text that several comments have in common
     COMMENT_GROUP = "comment_group"  # a set of comments/accounts that behave alike
     TIME_WINDOW = "time_window"  # an interval with an unusual comment rate
+    ARTICLE_PASSAGE = "article_passage"  # article text the comment was judged against
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +54,7 @@ class Article:
     text: str = ""
     url: str | None = None
     published_at: datetime | None = None
-    metadata: Mapping[str, str] = field(default=EMPTY_METADATA)
+    metadata: Mapping[str, str] = field(default_factory=lambda: EMPTY_METADATA)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,7 @@ class Comment:
     author: str | None = None
     created_at: datetime | None = None
     parent_id: str | None = None
-    metadata: Mapping[str, str] = field(default=EMPTY_METADATA)
+    metadata: Mapping[str, str] = field(default_factory=lambda: EMPTY_METADATA)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,25 @@ class Evidence:
     ended_at: datetime | None = None
 
 
+class TargetStanceLabel(StrEnum):
+    """Stance of a comment toward a named target (a person, country, organisation...)."""
+
+    FAVOR = "favor"
+    AGAINST = "against"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class TargetStance:
+    """A comment's stance toward one named target; ``source`` is "user" or "article"."""
+
+    target: str
+    label: TargetStanceLabel
+    confidence: float
+    scores: Mapping[str, float]
+    source: str = "user"
+
+
 @dataclass(frozen=True, slots=True)
 class StanceResult:
     comment_id: str
@@ -103,6 +124,12 @@ class StanceResult:
     questioning_score: float
     evidence: tuple[Evidence, ...]
     model: str  # "name@version"
+    # Added with the MiniLM model; the defaults describe a classifier that does not fill them.
+    abstained: bool = False  # confidence below the configured threshold: route to a human
+    language: str | None = None  # ISO 639-1 code, "und" if unidentified, None if not checked
+    supported: bool = True  # False: the model does not handle this comment (see reason)
+    unsupported_reason: str | None = None
+    targets: tuple[TargetStance, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
