@@ -474,14 +474,16 @@ def load_settings(**overrides: Any) -> Settings:
     if unknown:
         raise ConfigError(
             f"unknown setting(s) in the environment: {', '.join(unknown)}",
-            hint=f"valid top-level settings: {', '.join(f'{ENV_PREFIX}{k.upper()}' for k in Settings.model_fields)}",
+            hint="valid top-level settings: "
+            + ", ".join(f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields),
         )
     try:
         return Settings(**overrides)
     except SettingsError as exc:  # e.g. a list-valued variable that is not valid JSON
         raise ConfigError(
             f"invalid settings: {exc}",
-            hint='list and object values are JSON, e.g. ANALYZER_COORDINATION__DETECTORS=\'["burst"]\'',
+            hint="list and object values are JSON, "
+            "e.g. ANALYZER_COORDINATION__DETECTORS='[\"burst\"]'",
         ) from None
     except ValidationError as exc:
         problems = "; ".join(

@@ -326,8 +326,8 @@ def write_csv(result: AnalysisResult, out: Path | IO[str]) -> int:
 
 
 def write_parquet(result: AnalysisResult, out: Path, batch_rows: int = 50_000) -> int:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow as pa  # noqa: PLC0415 - only Parquet output needs it
+    import pyarrow.parquet as pq  # noqa: PLC0415
 
     float_columns = {c for c in FLAT_COLUMNS if "score" in c or c.endswith("confidence")}
     bool_columns = {"stance_questioning", "coordination_flagged"}

@@ -25,7 +25,6 @@ from analyzer.model import (
     Comment,
     CommentAnalysis,
     ComponentInfo,
-    CoordinationResult,
     Corpus,
     Requirement,
     RunInfo,
@@ -46,13 +45,17 @@ _MISSING_REASON: Mapping[Requirement, str] = {
     ),
     Requirement.TIMESTAMPS: "no comment timestamps, so comment rates cannot be measured",
     Requirement.MULTIPLE_ARTICLES: "only one article in the input, so nothing spans articles",
+    Requirement.AUTHOR_METADATA: (
+        "no account creation times (comment metadata 'author_created_at'), so account age "
+        "cannot be judged"
+    ),
 }
 
 
 def load_components() -> None:
     """Import the component packages so their registration lines run."""
-    import analyzer.coordination
-    import analyzer.stance  # noqa: F401
+    import analyzer.coordination  # noqa: PLC0415
+    import analyzer.stance  # noqa: F401, PLC0415
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +78,8 @@ class Pipeline:
     def from_settings(cls, settings: Settings | None = None) -> Pipeline:
         settings = settings or load_settings()
         load_components()
-        stance = STANCE_CLASSIFIERS.get(settings.stance.model).from_params(settings.stance)
+        # Resolve every name before loading any model, so a typo fails in milliseconds.
+        stance_cls = STANCE_CLASSIFIERS.get(settings.stance.model)
         detectors = []
         for name in settings.coordination.detectors:
             detector_cls = DETECTORS.get(name)
@@ -86,7 +90,7 @@ class Pipeline:
                     hint="add a Params model for it to analyzer/config.py",
                 )
             detectors.append(detector_cls(params))
-        return cls(settings, stance, detectors)
+        return cls(settings, stance_cls.from_params(settings.stance), detectors)
 
     @property
     def components(self) -> tuple[ComponentInfo, ...]:
@@ -136,7 +140,7 @@ class Pipeline:
                 on_progress("coordination", done + 1, len(self.detectors))
 
         clusters, coordination = assemble(
-            signals, corpus.comments, self.settings.coordination.flag_threshold
+            signals, corpus.comments, self.settings.coordination.flag_threshold, stance
         )
         clusters_by_article: dict[str, list[Cluster]] = defaultdict(list)
         for cluster in clusters:
@@ -201,6 +205,10 @@ def _has(requirement: Requirement, comments: Sequence[Comment]) -> bool:
         return any(c.author for c in comments)
     if requirement is Requirement.TIMESTAMPS:
         return sum(1 for c in comments if c.created_at is not None) >= 2
+    if requirement is Requirement.AUTHOR_METADATA:
+        from analyzer.coordination.account import has_account_metadata  # noqa: PLC0415
+
+        return any(has_account_metadata(c) for c in comments)
     return True
 
 
@@ -210,6 +218,12 @@ def _eligibility(
     comments_by_article: Mapping[str, Sequence[Comment]],
 ) -> _Eligibility:
     """Which articles a detector can run on; a SkippedSignal with the reason for the rest."""
+    # A detector whose model or optional dependency is missing is skipped for the whole run,
+    # with its own reason (e.g. 'semantic' without the sentence encoder), never run half-way.
+    unavailable = getattr(detector, "unavailable_reason", None)
+    reason_unavailable = unavailable() if callable(unavailable) else None
+    if reason_unavailable:
+        return _Eligibility(frozenset(), (SkippedSignal(detector.name, str(reason_unavailable)),))
     if Requirement.MULTIPLE_ARTICLES in detector.requires and len(articles) < 2:
         reason = _MISSING_REASON[Requirement.MULTIPLE_ARTICLES]
         return _Eligibility(

@@ -28,16 +28,31 @@ def test_seed_to_jsonl_writes_five_rows_in_the_contract(seed_path: Path, tmp_pat
     out, report = tmp_path / "x.jsonl", tmp_path / "report.json"
     result = runner.invoke(
         app,
-        ["analyze", str(seed_path), "--format", "jsonl", "--out", str(out), "--report", str(report)],
+        [
+            "analyze",
+            str(seed_path),
+            "--format",
+            "jsonl",
+            "--out",
+            str(out),
+            "--report",
+            str(report),
+        ],
     )
     assert result.exit_code == EXIT_OK, result.output
     rows = _jsonl(out)
-    assert [r["author"] for r in rows] == ["Mariposa", "Muchacha", "Comandante", "Bermudez", "Africa"]
+    assert [r["author"] for r in rows] == [
+        "Mariposa",
+        "Muchacha",
+        "Comandante",
+        "Bermudez",
+        "Africa",
+    ]
     for row in rows:
-        assert COMMENT_KEYS <= row.keys()
+        assert row.keys() >= COMMENT_KEYS
         stance, coordination = row["stance"], row["coordination"]
         assert isinstance(stance, dict) and isinstance(coordination, dict)
-        assert STANCE_KEYS <= stance.keys() and COORDINATION_KEYS <= coordination.keys()
+        assert stance.keys() >= STANCE_KEYS and coordination.keys() >= COORDINATION_KEYS
         assert stance["label"] in {"support", "oppose", "neutral", "unrelated"}
         assert abs(sum(stance["scores"].values()) - 1.0) < 1e-6
         assert 0.0 <= coordination["score"] <= 1.0
@@ -57,7 +72,9 @@ def _write_csv_corpus(folder: Path, bad_row: bool) -> Path:
         encoding="utf-8",
     )
     rows = ["comment_id,article_id,author,text,created_at"]
-    rows += [f"c{i},a1,user{i},Comment number {i} on the levy,2026-03-01T10:0{i}:00Z" for i in range(4)]
+    rows += [
+        f"c{i},a1,user{i},Comment number {i} on the levy,2026-03-01T10:0{i}:00Z" for i in range(4)
+    ]
     if bad_row:
         rows.append("c9,a1,user9,,2026-03-01T10:09:00Z")  # empty text
     path = folder / "comments.csv"
