@@ -16,7 +16,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from analyzer.config import PACKAGE_ROOT, Settings, load_settings
@@ -86,7 +93,7 @@ def run_analysis(
             on_progress=lambda n: progress.update(reading, completed=n),
         )
         progress.update(reading, total=len(corpus.comments), completed=len(corpus.comments))
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def on_stage(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
@@ -234,7 +241,7 @@ def analyze(
     if report:
         write_json(result, report)
     if network:
-        from analyzer.network_export import write_network  # noqa: PLC0415
+        from analyzer.network_export import write_network
 
         for path in write_network(result, network):
             err.print(f"wrote {path}")
@@ -248,7 +255,7 @@ def _explain_params(value: bool) -> None:
     """``analyze --explain-params``: the parameters in force, then exit."""
     if not value:
         return
-    from analyzer.config import explain_params as describe  # noqa: PLC0415
+    from analyzer.config import explain_params as describe
 
     try:
         settings = load_settings()
@@ -291,9 +298,9 @@ def sensitivity(
     ] = None,
 ) -> None:
     """Rerun coordination over a grid of one parameter and show how the clusters change."""
-    from analyzer.coordination.sensitivity import parse_value  # noqa: PLC0415
-    from analyzer.coordination.sensitivity import sensitivity as run_grid  # noqa: PLC0415
-    from analyzer.ingest import load_mapping, read_corpus  # noqa: PLC0415
+    from analyzer.coordination.sensitivity import parse_value
+    from analyzer.coordination.sensitivity import sensitivity as run_grid
+    from analyzer.ingest import load_mapping, read_corpus
 
     grid = [parse_value(v) for v in values.split(",") if v.strip()]
     try:
@@ -416,9 +423,9 @@ def train_stance(
 
     About 1-1.5 hours on 2 CPU cores; uses a CUDA GPU when one is present.
     """
-    from dataclasses import replace  # noqa: PLC0415
+    from dataclasses import replace
 
-    from analyzer.stance.training_minilm import SHIPPED_CONFIG, train_and_ship  # noqa: PLC0415
+    from analyzer.stance.training_minilm import SHIPPED_CONFIG, train_and_ship
 
     config = replace(SHIPPED_CONFIG, seed=seed, epochs=epochs)
     try:
@@ -454,7 +461,7 @@ def evaluate_stance(
     ] = Path("reports") / "stance",
 ) -> None:
     """Accuracy, macro-F1, per-class F1 and the confusion matrix through the analyze path."""
-    from analyzer.stance.evaluation import evaluate, format_result, write_outputs  # noqa: PLC0415
+    from analyzer.stance.evaluation import evaluate, format_result, write_outputs
 
     try:
         settings = load_settings()

@@ -1,0 +1,354 @@
+"""Thread-aware training examples for the MiniLM stance model.
+
+:mod:`analyzer.stance.datasets` gives flat (context, comment) pairs; the MiniLM model also needs
+each reply's parent text and depth (conversation features) and a five-way target that keeps
+RumourEval's ``query`` apart from ``comment``. The raw text is only read from ``data_dir``.
+
+ARC claims come from NYT "Room for Debate" pages with two opposing claims each, but the files
+carry no debate id. :func:`arc_debate_groups` rebuilds the grouping from the claims' content
+words (each claim joined to its most similar claim, plus any pair sharing half its words), so the
+leave-debate-out split holds out whole topics: a claim's opposite never sits in training.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from analyzer.errors import DataError
+from analyzer.stance.datasets import (
+    ARC_BODIES_FILE,
+    ARC_STANCE_FILES,
+    REMOVED_TEXTS,
+    RUMOUREVAL_FILE,
+)
+from analyzer.stance.encoder import join_context
+from analyzer.stance.features import conversation_features
+
+# The model's output classes. SDQC plus ARC's "unrelated"; the product labels are derived from
+# these (support -> support, deny -> oppose, query/comment -> neutral, unrelated -> unrelated).
+CLASSES: tuple[str, ...] = ("support", "deny", "query", "comment", "unrelated")
+SDQC: tuple[str, ...] = ("support", "deny", "query", "comment")
+ARC_TO_CLASS: Mapping[str, str] = {
+    "agree": "support",
+    "disagree": "deny",
+    "discuss": "comment",
+    "unrelated": "unrelated",
+}
+ARC_RELATED: tuple[str, ...] = ("agree", "disagree", "discuss")
+ARC_HELD_OUT_FRACTION = 0.2
+ARC_SPLIT_SEED = 13
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class StanceExamples:
+    """Parallel tuples, one entry per labelled comment. ``targets`` index into ``CLASSES``."""
+
+    contexts: tuple[str, ...]
+    comments: tuple[str, ...]
+    parents: tuple[str | None, ...]
+    depths: tuple[int, ...]
+    targets: tuple[int, ...]
+    sources: tuple[str, ...]  # "rumoureval2019" | "arc"
+    group_ids: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.comments)
+
+    def segment_a(self) -> list[str]:
+        return [join_context(c, p) for c, p in zip(self.contexts, self.parents, strict=True)]
+
+    def features(self) -> npt.NDArray[np.float32]:
+        return conversation_features(self.comments, self.parents, self.depths)
+
+    def target_array(self) -> IntArray:
+        return np.asarray(self.targets, dtype=np.int64)
+
+    def subset(self, indices: Sequence[int]) -> StanceExamples:
+        return StanceExamples(
+            contexts=tuple(self.contexts[i] for i in indices),
+            comments=tuple(self.comments[i] for i in indices),
+            parents=tuple(self.parents[i] for i in indices),
+            depths=tuple(self.depths[i] for i in indices),
+            targets=tuple(self.targets[i] for i in indices),
+            sources=tuple(self.sources[i] for i in indices),
+            group_ids=tuple(self.group_ids[i] for i in indices),
+        )
+
+
+def concat_examples(parts: Sequence[StanceExamples]) -> StanceExamples:
+    return StanceExamples(
+        contexts=tuple(x for p in parts for x in p.contexts),
+        comments=tuple(x for p in parts for x in p.comments),
+        parents=tuple(x for p in parts for x in p.parents),
+        depths=tuple(x for p in parts for x in p.depths),
+        targets=tuple(x for p in parts for x in p.targets),
+        sources=tuple(x for p in parts for x in p.sources),
+        group_ids=tuple(x for p in parts for x in p.group_ids),
+    )
+
+
+def _read(path: Path, required: Sequence[str]) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataError(
+            f"stance data file not found: {path}",
+            hint="pass --data-dir pointing at the folder with rumoureval2019/ and arc/ "
+            "(normally ../shared/data/stance)",
+        )
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{path} lacks column(s) {', '.join(missing)}", hint="use the CSV from PROVENANCE.md"
+        )
+    return frame
+
+
+@dataclass(frozen=True, slots=True)
+class RumourEvalPosts:
+    """One official split as a table, with the gold SDQC labels of every post (sources too)."""
+
+    examples: StanceExamples  # replies with text only, ready for the model
+    post_ids: tuple[str, ...]  # aligned with ``examples``
+    all_post_ids: tuple[str, ...]  # every labelled post of the split, sources and empty ones too
+    all_labels: tuple[str, ...]
+    all_is_source: tuple[bool, ...]
+    all_has_text: tuple[bool, ...]
+
+
+def load_rumoureval_posts(data_dir: Path, split: str) -> RumourEvalPosts:
+    path = Path(data_dir) / RUMOUREVAL_FILE
+    frame = _read(
+        path,
+        ("split", "post_id", "thread_id", "depth", "source_text", "parent_text", "text", "label"),
+    )
+    frame = frame[frame["split"] == split]
+    if frame.empty:
+        raise DataError(f"{path} has no rows with split '{split}'", hint="valid: train, dev, test")
+    labels = [label.strip().lower() for label in frame["label"]]
+    bad = sorted({label for label in labels if label not in SDQC})
+    if bad:
+        raise DataError(f"{path}: unknown label(s) {bad}", hint=f"valid labels: {', '.join(SDQC)}")
+    depths = [int(d) if d.strip() else 0 for d in frame["depth"]]
+    texts = list(frame["text"])
+    is_source = [d == 0 for d in depths]
+    has_text = [t.strip() not in REMOVED_TEXTS for t in texts]
+    keep = [i for i in range(len(texts)) if not is_source[i] and has_text[i]]
+    sources = list(frame["source_text"])
+    parent_texts = list(frame["parent_text"])
+    examples = StanceExamples(
+        contexts=tuple(sources[i] for i in keep),
+        # A direct reply's parent is the source post itself: no separate parent text.
+        parents=tuple(parent_texts[i] if depths[i] > 1 else None for i in keep),
+        comments=tuple(texts[i] for i in keep),
+        depths=tuple(depths[i] for i in keep),
+        targets=tuple(CLASSES.index(labels[i]) for i in keep),
+        sources=("rumoureval2019",) * len(keep),
+        group_ids=tuple(f"re:{t}" for t in (list(frame["thread_id"])[i] for i in keep)),
+    )
+    post_ids = list(frame["post_id"])
+    return RumourEvalPosts(
+        examples=examples,
+        post_ids=tuple(post_ids[i] for i in keep),
+        all_post_ids=tuple(post_ids),
+        all_labels=tuple(labels),
+        all_is_source=tuple(is_source),
+        all_has_text=tuple(has_text),
+    )
+
+
+_CONTENT = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "are",
+        "be",
+        "to",
+        "of",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "not",
+        "no",
+        "do",
+        "does",
+        "don't",
+        "should",
+        "can",
+        "will",
+        "have",
+        "has",
+        "it",
+        "its",
+        "it's",
+        "too",
+        "much",
+        "more",
+        "than",
+        "with",
+        "by",
+        "as",
+        "at",
+        "from",
+        "that",
+        "this",
+        "we",
+        "our",
+        "us",
+        "you",
+        "your",
+        "they",
+        "their",
+        "s",
+        "t",
+        "isn",
+        "aren",
+        "doesn",
+        "didn",
+        "won",
+        "shouldn",
+    ]
+)
+
+
+def _claim_words(claim: str) -> frozenset[str]:
+    return frozenset(w[:5] for w in _CONTENT.findall(claim.lower()) if w not in _STOP)
+
+
+def arc_debate_groups(claims: Sequence[str]) -> dict[str, str]:
+    """Map each claim to a debate id (connected components of similar claims)."""
+    unique = sorted(set(claims))
+    words = [_claim_words(c) for c in unique]
+    parent = list(range(len(unique)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i: int, j: int) -> None:
+        parent[find(i)] = find(j)
+
+    def jaccard(i: int, j: int) -> float:
+        inter = len(words[i] & words[j])
+        return inter / max(1, len(words[i] | words[j]))
+
+    for i in range(len(unique)):
+        scores = [(jaccard(i, j), j) for j in range(len(unique)) if j != i]
+        best_score, best = max(scores, default=(0.0, i))
+        if best_score > 0.0:
+            union(i, best)
+        for score, j in scores:
+            if score >= 0.5:
+                union(i, j)
+    roots = {i: find(i) for i in range(len(unique))}
+    return {claim: f"debate-{unique[roots[i]][:40]}" for i, claim in enumerate(unique)}
+
+
+def is_held_out_debate(debate_id: str) -> bool:
+    digest = hashlib.sha256(f"{ARC_SPLIT_SEED}:{debate_id}".encode()).hexdigest()
+    return int(digest[:8], 16) / 0xFFFFFFFF < ARC_HELD_OUT_FRACTION
+
+
+@dataclass(frozen=True, slots=True)
+class ArcPairs:
+    claims: tuple[str, ...]
+    bodies: tuple[str, ...]
+    stances: tuple[str, ...]
+    body_ids: tuple[str, ...]
+    debates: tuple[str, ...]
+    held_out: tuple[bool, ...]
+
+
+def load_arc_pairs(data_dir: Path, splits: Sequence[str] = ("train", "test")) -> ArcPairs:
+    """ARC pairs of the given official splits, each tagged with its debate and held-out flag.
+
+    Debates are built over the claims of both files, so the grouping does not depend on which
+    split is loaded.
+    """
+    base = Path(data_dir)
+    bodies = _read(base / ARC_BODIES_FILE, ("Body ID", "articleBody"))
+    body_by_id = dict(zip(bodies["Body ID"], bodies["articleBody"], strict=True))
+    frames = {
+        split: _read(base / ARC_STANCE_FILES[split], ("Headline", "Body ID", "Stance"))
+        for split in ("train", "test")
+    }
+    debates = arc_debate_groups([h for f in frames.values() for h in f["Headline"]])
+    rows = pd.concat([frames[s].drop_duplicates() for s in splits], ignore_index=True)
+    unknown = sorted(set(rows["Body ID"]) - body_by_id.keys())
+    if unknown:
+        raise DataError(
+            f"ARC stances refer to missing Body ID {unknown[0]!r}",
+            hint="use the matching arc_bodies.csv",
+        )
+    claims = tuple(rows["Headline"])
+    debate_ids = tuple(debates[c] for c in claims)
+    return ArcPairs(
+        claims=claims,
+        bodies=tuple(body_by_id[b] for b in rows["Body ID"]),
+        stances=tuple(s.strip().lower() for s in rows["Stance"]),
+        body_ids=tuple(rows["Body ID"]),
+        debates=debate_ids,
+        held_out=tuple(is_held_out_debate(d) for d in debate_ids),
+    )
+
+
+def arc_examples(pairs: ArcPairs, indices: Sequence[int]) -> StanceExamples:
+    return StanceExamples(
+        contexts=tuple(pairs.claims[i] for i in indices),
+        comments=tuple(pairs.bodies[i] for i in indices),
+        parents=(None,) * len(indices),
+        depths=(1,) * len(indices),
+        targets=tuple(CLASSES.index(ARC_TO_CLASS[pairs.stances[i]]) for i in indices),
+        sources=("arc",) * len(indices),
+        group_ids=tuple(f"arc:{pairs.body_ids[i]}" for i in indices),
+    )
+
+
+def arc_training_examples(
+    data_dir: Path, *, unrelated_per_related: float, seed: int
+) -> StanceExamples:
+    """ARC train-file pairs outside the held-out debates: all related, plus sampled unrelated."""
+    everything = load_arc_pairs(data_dir, ("train", "test"))
+    # Comments judged in the held-out evaluation stay out of training entirely, even in
+    # (synthetic) unrelated pairs.
+    held_bodies = {
+        b
+        for b, s, h in zip(
+            everything.body_ids, everything.stances, everything.held_out, strict=True
+        )
+        if h and s in ARC_RELATED
+    }
+    pairs = load_arc_pairs(data_dir, ("train",))
+    usable = [
+        not pairs.held_out[i] and pairs.body_ids[i] not in held_bodies
+        for i in range(len(pairs.stances))
+    ]
+    related = [i for i, s in enumerate(pairs.stances) if s in ARC_RELATED and usable[i]]
+    unrelated = [i for i, s in enumerate(pairs.stances) if s == "unrelated" and usable[i]]
+    rng = np.random.default_rng(seed)
+    n_unrelated = min(len(unrelated), round(len(related) * unrelated_per_related))
+    picked = sorted(rng.choice(len(unrelated), size=n_unrelated, replace=False).tolist())
+    return arc_examples(pairs, related + [unrelated[i] for i in picked])
+
+
+def arc_leave_debate_out(data_dir: Path) -> StanceExamples:
+    """Related pairs of the held-out debates, from both official files (never trained on)."""
+    pairs = load_arc_pairs(data_dir, ("train", "test"))
+    held = [i for i, s in enumerate(pairs.stances) if s in ARC_RELATED and pairs.held_out[i]]
+    return arc_examples(pairs, held)

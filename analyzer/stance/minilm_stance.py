@@ -1,0 +1,430 @@
+"""The default stance model: a fine-tuned all-MiniLM-L6-v2 cross-encoder, int8 ONNX on CPU.
+
+Per comment it reads ``[CLS] article context || parent comment [SEP] comment [SEP]`` plus the
+conversation features (reply depth, question marks, negation/denial/agreement cues, links, the
+parent's question/negation) and predicts support / deny / query / comment / unrelated. Those are
+mapped to the product labels (query and comment are both ``neutral``; query sets
+``questioning``) after dev-fitted class offsets and temperature (calibration.py).
+
+Around the model:
+
+- a language gate: non-English comments get ``supported: false`` and a reason, not a guess;
+- long articles: the title, the lead and the sentences most relevant to the comment (context.py),
+  reported as ``article_passage`` evidence ("responds to: ...");
+- evidence: for support/oppose comments of several sentences, the sentence whose removal lowers
+  the label's probability most (leave-one-sentence-out), with character offsets;
+- abstention below ``abstain_below`` confidence;
+- target stance toward named targets (targets.py), using the same pair model.
+
+Inference needs onnxruntime, tokenizers and lingua only (the ``stance`` extra); they are
+imported when the model is built, so ``import analyzer`` stays fast.
+
+Limitation: the pipeline classifies comments in batches; a reply whose parent falls in another
+batch is scored without the parent's text (its depth is still taken as 2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from analyzer.config import DEFAULT_MODELS_DIR, StanceParams
+from analyzer.errors import ModelError
+from analyzer.model import (
+    Article,
+    Comment,
+    Evidence,
+    EvidenceKind,
+    Span,
+    StanceLabel,
+    StanceResult,
+)
+from analyzer.stance.base import STANCE_CLASSIFIERS
+from analyzer.stance.calibration import (
+    PRODUCT_LABELS,
+    product_scores,
+    questioning_scores,
+    softmax,
+)
+from analyzer.stance.context import ArticleContext, ContextSelector
+from analyzer.stance.encoder import PairTokenizer, join_context
+from analyzer.stance.features import FEATURE_NAMES, conversation_features
+from analyzer.stance.language import LanguageGate, LanguageVerdict
+
+FloatArray = npt.NDArray[np.float64]
+
+MODEL_FORMAT = "comment-analyzer/minilm-stance"
+MODEL_FORMAT_VERSION = 1
+MANIFEST_FILE = "manifest.json"
+CHECKSUM_FILE = "model.sha256"
+TOKENIZER_FILE = "tokenizer.json"
+CARD_FILE = "MODEL_CARD.md"
+DEFAULT_MODEL_DIR = DEFAULT_MODELS_DIR / "minilm_stance"
+LABEL_ORDER: tuple[StanceLabel, ...] = tuple(StanceLabel(label) for label in PRODUCT_LABELS)
+MAX_EXPLAINED_SENTENCES = 8
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class MiniLMManifest:
+    onnx_file: str
+    classes: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    max_length: int
+    context_chars: int
+    offsets: tuple[float, ...]
+    temperature: float
+    version: str
+
+    @classmethod
+    def read(cls, path: Path) -> MiniLMManifest:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ModelError(
+                f"cannot read the model manifest {path}: {exc}",
+                hint="retrain with `comment-analyzer train stance` or restore the model dir",
+            ) from None
+        if raw.get("format") != MODEL_FORMAT or raw.get("format_version") != MODEL_FORMAT_VERSION:
+            raise ModelError(
+                f"{path} is not a {MODEL_FORMAT} v{MODEL_FORMAT_VERSION} manifest "
+                f"(found {raw.get('format')!r} v{raw.get('format_version')!r})",
+                hint="point stance.model_path at a `comment-analyzer train stance` output",
+            )
+        manifest = cls(
+            onnx_file=str(raw["onnx_file"]),
+            classes=tuple(raw["classes"]),
+            feature_names=tuple(raw["feature_names"]),
+            max_length=int(raw["max_length"]),
+            context_chars=int(raw["context_chars"]),
+            offsets=tuple(float(x) for x in raw["offsets"]),
+            temperature=float(raw["temperature"]),
+            version=str(raw["version"]),
+        )
+        if manifest.feature_names != FEATURE_NAMES:
+            raise ModelError(
+                f"{path} was trained with features {manifest.feature_names}, this code computes "
+                f"{FEATURE_NAMES}",
+                hint="retrain the model with this version of comment-analyzer",
+            )
+        if len(manifest.offsets) != len(manifest.classes) or manifest.temperature <= 0:
+            raise ModelError(
+                f"{path}: offsets/temperature do not match {len(manifest.classes)} classes",
+                hint="retrain the model",
+            )
+        return manifest
+
+
+class MiniLMStanceModel:
+    """ONNX graph + tokenizer + calibration: pairs in, calibrated 5-class probabilities out."""
+
+    def __init__(self, model_dir: Path, *, threads: int = 0) -> None:
+        model_dir = Path(model_dir)
+        if not model_dir.is_dir():
+            raise ModelError(
+                f"stance model directory not found: {model_dir}",
+                hint="train it with `comment-analyzer train stance`, or set stance.model to "
+                "'tfidf_baseline'",
+            )
+        self.manifest = MiniLMManifest.read(model_dir / MANIFEST_FILE)
+        onnx_path = model_dir / self.manifest.onnx_file
+        if not onnx_path.is_file():
+            raise ModelError(
+                f"model file not found: {onnx_path}", hint="restore the model directory"
+            )
+        expected_path = model_dir / CHECKSUM_FILE
+        if not expected_path.is_file():
+            raise ModelError(
+                f"checksum file not found: {expected_path}", hint="restore the model directory"
+            )
+        expected = expected_path.read_text(encoding="utf-8").split()[0]
+        self.checksum = sha256_file(onnx_path)
+        if self.checksum != expected:
+            raise ModelError(
+                f"{onnx_path} has sha256 {self.checksum}, but {expected_path} records {expected}",
+                hint="the model file is corrupt or was replaced; restore or retrain it",
+            )
+        try:
+            import onnxruntime as ort  # noqa: PLC0415
+        except ImportError:
+            raise ModelError(
+                "onnxruntime is not installed",
+                hint="install the stance extra: pip install -e '.[stance]'",
+            ) from None
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session: Any = ort.InferenceSession(
+            str(onnx_path), options, providers=["CPUExecutionProvider"]
+        )
+        self.tokenizer = PairTokenizer(model_dir / TOKENIZER_FILE, self.manifest.max_length)
+        self._offsets = np.asarray(self.manifest.offsets, dtype=np.float64)
+
+    def raw_logits(
+        self,
+        segment_a: Sequence[str],
+        comments: Sequence[str],
+        features: npt.NDArray[np.float32],
+        batch_size: int = 64,
+    ) -> FloatArray:
+        """Uncalibrated logits, in input order; batches are length-sorted (less padding)."""
+        out = np.zeros((len(comments), len(self.manifest.classes)), dtype=np.float64)
+        lengths = self.tokenizer.lengths(segment_a, comments)
+        order = sorted(range(len(comments)), key=lambda i: lengths[i])
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            enc = self.tokenizer.encode([segment_a[i] for i in idx], [comments[i] for i in idx])
+            (logits,) = self._session.run(
+                ["logits"],
+                {
+                    "input_ids": enc.input_ids,
+                    "attention_mask": enc.attention_mask,
+                    "features": np.ascontiguousarray(features[idx], dtype=np.float32),
+                },
+            )
+            out[idx] = logits
+        return out
+
+    def calibrate(self, logits: FloatArray) -> FloatArray:
+        return softmax((logits + self._offsets) / self.manifest.temperature)
+
+    def proba(
+        self, segment_a: Sequence[str], comments: Sequence[str], features: npt.NDArray[np.float32]
+    ) -> FloatArray:
+        return self.calibrate(self.raw_logits(segment_a, comments, features))
+
+
+@dataclass(frozen=True, slots=True)
+class _Thread:
+    parents: tuple[str | None, ...]
+    depths: tuple[int, ...]
+
+
+def thread_structure(comments: Sequence[Comment]) -> _Thread:
+    """Parent text and depth (1 = top-level comment) from ``parent_id`` links inside the batch."""
+    by_id = {c.comment_id: c for c in comments}
+    depths: list[int] = []
+    parents: list[str | None] = []
+    for comment in comments:
+        depth, seen, current = 1, {comment.comment_id}, comment
+        while current.parent_id is not None:
+            depth += 1
+            parent = by_id.get(current.parent_id)
+            if parent is None or parent.comment_id in seen:
+                break
+            seen.add(parent.comment_id)
+            current = parent
+        depths.append(depth)
+        parent = by_id.get(comment.parent_id) if comment.parent_id else None
+        parents.append(parent.text if parent is not None else None)
+    return _Thread(parents=tuple(parents), depths=tuple(depths))
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
+
+
+@STANCE_CLASSIFIERS.register("minilm_stance")
+class MiniLMStanceClassifier:
+    name: ClassVar[str] = "minilm_stance"
+    version: ClassVar[str] = "1.0.0"
+
+    def __init__(
+        self,
+        model: MiniLMStanceModel,
+        *,
+        context_chars: int = 1500,
+        abstain_below: float = 0.0,
+        targets: Sequence[str] = (),
+        article_targets: int = 0,
+        explain: bool = True,
+        language_gate: LanguageGate | None = None,
+    ) -> None:
+        self.model = model
+        self.context_chars = min(context_chars, model.manifest.context_chars)
+        self.abstain_below = abstain_below
+        self.targets = tuple(targets)
+        self.article_targets = article_targets
+        self.explain = explain
+        self.language_gate = language_gate or LanguageGate()
+
+    @property
+    def checksum(self) -> str | None:
+        return self.model.checksum
+
+    @classmethod
+    def from_params(cls, params: StanceParams) -> MiniLMStanceClassifier:
+        model = MiniLMStanceModel(params.model_path or DEFAULT_MODEL_DIR, threads=params.threads)
+        return cls(
+            model,
+            context_chars=params.context_chars,
+            abstain_below=params.abstain_below,
+            targets=params.targets,
+            article_targets=params.article_targets,
+            explain=params.explain,
+        )
+
+    @property
+    def model_id(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def predict(
+        self, comments: Sequence[Comment], articles: Mapping[str, Article]
+    ) -> list[StanceResult]:
+        if not comments:
+            return []
+        verdicts = self.language_gate.detect([c.text for c in comments])
+        thread = thread_structure(comments)
+        selectors: dict[str, ContextSelector] = {}
+        contexts: list[ArticleContext] = []
+        for comment in comments:
+            selector = selectors.get(comment.article_id)
+            if selector is None:
+                selector = ContextSelector(articles.get(comment.article_id), self.context_chars)
+                selectors[comment.article_id] = selector
+            contexts.append(selector.select(comment.text))
+        usable = [i for i, v in enumerate(verdicts) if v.supported]
+        segment_a = [join_context(contexts[i].text, thread.parents[i]) for i in usable]
+        texts = [comments[i].text for i in usable]
+        features = conversation_features(
+            texts, [thread.parents[i] for i in usable], [thread.depths[i] for i in usable]
+        )
+        proba5 = self.model.proba(segment_a, texts, features) if usable else np.zeros((0, 5))
+        scores4 = product_scores(proba5)
+        asks = questioning_scores(proba5)
+        labels = scores4.argmax(axis=1) if usable else np.zeros(0, dtype=np.int64)
+        spans = (
+            self._explain(usable, comments, segment_a, features, labels, scores4)
+            if self.explain
+            else {}
+        )
+        from analyzer.stance.targets import target_stances  # deferred: only when asked for  # noqa: PLC0415
+
+        targets = target_stances(
+            self.model,
+            [comments[i] for i in usable],
+            [articles.get(comments[i].article_id) for i in usable],
+            self.targets, self.article_targets, thread, usable,
+        )  # fmt: skip
+        results: dict[int, StanceResult] = {}
+        for row, i in enumerate(usable):
+            label = LABEL_ORDER[int(labels[row])]
+            confidence = float(scores4[row, labels[row]])
+            evidence = [*spans.get(i, ()), *self._passage_evidence(comments[i], contexts[i])]
+            results[i] = StanceResult(
+                comment_id=comments[i].comment_id,
+                label=label,
+                confidence=confidence,
+                scores=MappingProxyType(
+                    {str(lab): float(scores4[row, k]) for k, lab in enumerate(LABEL_ORDER)}
+                ),
+                questioning=bool(asks[row] >= 0.5),
+                questioning_score=float(asks[row]),
+                evidence=tuple(evidence),
+                model=self.model_id,
+                abstained=confidence < self.abstain_below,
+                language=verdicts[i].language,
+                supported=True,
+                unsupported_reason=verdicts[i].reason,
+                targets=targets.get(row, ()),
+            )
+        return [
+            results[i] if i in results else self._unsupported(comments[i], verdicts[i])
+            for i in range(len(comments))
+        ]
+
+    def _unsupported(self, comment: Comment, verdict: LanguageVerdict) -> StanceResult:
+        uniform = 1.0 / len(LABEL_ORDER)
+        return StanceResult(
+            comment_id=comment.comment_id,
+            label=StanceLabel.NEUTRAL,
+            confidence=uniform,
+            scores=MappingProxyType({str(lab): uniform for lab in LABEL_ORDER}),
+            questioning=False,
+            questioning_score=0.0,
+            evidence=(),
+            model=self.model_id,
+            abstained=True,
+            language=verdict.language,
+            supported=False,
+            unsupported_reason=verdict.reason,
+        )
+
+    def _passage_evidence(self, comment: Comment, context: ArticleContext) -> list[Evidence]:
+        return [
+            Evidence(
+                kind=EvidenceKind.ARTICLE_PASSAGE,
+                summary=f"responds to: '{passage.text[:160]}'",
+                article_ids=(comment.article_id,),
+                span=Span(passage.start, passage.end, passage.text),
+            )
+            for passage in context.passages[:2]
+        ]
+
+    def _explain(  # noqa: PLR0917
+        self,
+        usable: Sequence[int],
+        comments: Sequence[Comment],
+        segment_a: Sequence[str],
+        features: npt.NDArray[np.float32],
+        labels: npt.NDArray[np.int64],
+        scores4: FloatArray,
+    ) -> dict[int, list[Evidence]]:
+        """Leave-one-sentence-out: the sentence without which the label loses most probability."""
+        jobs: list[tuple[int, int, tuple[int, int]]] = []  # (row, comment index, sentence span)
+        for row, i in enumerate(usable):
+            if LABEL_ORDER[int(labels[row])] not in (StanceLabel.SUPPORT, StanceLabel.OPPOSE):
+                continue
+            sentences = _sentences(comments[i].text)
+            if 2 <= len(sentences) <= MAX_EXPLAINED_SENTENCES:
+                jobs.extend((row, i, span) for span in sentences)
+        if not jobs:
+            return {}
+        reduced = [
+            (comments[i].text[: s[0]] + comments[i].text[s[1] :]).strip() for _, i, s in jobs
+        ]
+        proba = product_scores(
+            self.model.proba(
+                [segment_a[row] for row, _, _ in jobs],
+                reduced,
+                features[[row for row, _, _ in jobs]],
+            )
+        )  # fmt: skip
+        best: dict[int, tuple[float, tuple[int, int]]] = {}
+        for k, (row, i, span) in enumerate(jobs):
+            delta = float(scores4[row, labels[row]] - proba[k, labels[row]])
+            if i not in best or delta > best[i][0]:
+                best[i] = (delta, span)
+        out: dict[int, list[Evidence]] = {}
+        for i, (delta, (start, end)) in best.items():
+            if delta <= 0.0:
+                continue
+            text = comments[i].text[start:end]
+            out[i] = [
+                Evidence(
+                    kind=EvidenceKind.TEXT_SPAN,
+                    summary=f"without this sentence the label's probability drops by {delta:.2f}",
+                    comment_ids=(comments[i].comment_id,),
+                    span=Span(start, end, text),
+                    weight=delta,
+                )
+            ]
+        return out

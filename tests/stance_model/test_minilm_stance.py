@@ -1,0 +1,164 @@
+"""The shipped MiniLM classifier: contract, language gate, abstention, evidence, targets.
+
+Runs on the int8 ONNX model in data/models/minilm_stance (skips when it or onnxruntime is
+absent). The lingua models take ~10 s to load, so most tests inject a fixed language gate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from analyzer.errors import ModelError
+from analyzer.model import EvidenceKind, StanceLabel, TargetStanceLabel
+from analyzer.stance.language import LanguageGate, LanguageVerdict
+from analyzer.stance.minilm_stance import (
+    DEFAULT_MODEL_DIR,
+    MiniLMStanceClassifier,
+    MiniLMStanceModel,
+    thread_structure,
+)
+from tests.builders import make_article, make_comment
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("tokenizers")
+if not (DEFAULT_MODEL_DIR / "manifest.json").is_file():
+    pytest.skip("the shipped minilm_stance model is absent", allow_module_level=True)
+
+
+class FixedGate(LanguageGate):
+    """Every text is English, except those listed as another language."""
+
+    def __init__(self, others: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.others = others or {}
+
+    def detect(self, texts: Sequence[str]) -> list[LanguageVerdict]:
+        return [self.verdict(self.others.get(t, "en")) for t in texts]
+
+
+@pytest.fixture(scope="module")
+def model() -> MiniLMStanceModel:
+    return MiniLMStanceModel(DEFAULT_MODEL_DIR, threads=1)
+
+
+def classifier(model: MiniLMStanceModel, **kwargs: object) -> MiniLMStanceClassifier:
+    return MiniLMStanceClassifier(
+        model, language_gate=FixedGate(kwargs.pop("others", None)), **kwargs
+    )  # type: ignore[arg-type]
+
+
+ARTICLE = make_article(
+    "a1", "Police confirm the bridge will close for repairs", "The city said work starts Monday."
+)
+COMMENTS = [
+    make_comment("c1", "Is there any source for this? I can't find it anywhere."),
+    make_comment("c2", "This is fake news, the bridge is not closing."),
+    make_comment("c3", "Confirmed, I saw the notice at the bridge this morning."),
+    make_comment("c4", "Nice weather today.", parent_id="c3"),
+]
+
+
+def test_contract(model: MiniLMStanceModel) -> None:
+    results = classifier(model).predict(COMMENTS, {"a1": ARTICLE})
+    assert [r.comment_id for r in results] == [c.comment_id for c in COMMENTS]
+    for r in results:
+        assert 0.0 <= r.confidence <= 1.0
+        assert sum(r.scores.values()) == pytest.approx(1.0, abs=1e-6)
+        assert r.confidence == pytest.approx(max(r.scores.values()))
+        assert r.scores[str(r.label)] == pytest.approx(r.confidence)
+        assert 0.0 <= r.questioning_score <= 1.0
+        assert r.model == "minilm_stance@1.0.0"
+        assert r.supported and r.language == "en"
+    assert classifier(model).predict([], {}) == []
+
+
+def test_deterministic_and_independent_of_order(model: MiniLMStanceModel) -> None:
+    forward = classifier(model).predict(COMMENTS, {"a1": ARTICLE})
+    backward = classifier(model).predict(COMMENTS[::-1], {"a1": ARTICLE})
+    by_id = {r.comment_id: r for r in backward}
+    for r in forward:
+        assert by_id[r.comment_id].label == r.label
+        assert by_id[r.comment_id].confidence == pytest.approx(r.confidence, abs=1e-6)
+
+
+def test_clear_cases(model: MiniLMStanceModel) -> None:
+    results = {r.comment_id: r for r in classifier(model).predict(COMMENTS, {"a1": ARTICLE})}
+    assert results["c1"].questioning
+    assert results["c2"].label is StanceLabel.OPPOSE
+
+
+def test_unsupported_language_is_not_guessed(model: MiniLMStanceModel) -> None:
+    russian = make_comment("r1", "Это ложь и пропаганда.")
+    (result,) = classifier(model, others={russian.text: "ru"}).predict([russian], {"a1": ARTICLE})
+    assert not result.supported and result.abstained
+    assert result.language == "ru" and "not supported" in (result.unsupported_reason or "")
+    assert len(set(result.scores.values())) == 1  # uniform: no guess
+
+
+def test_abstains_below_threshold(model: MiniLMStanceModel) -> None:
+    results = classifier(model, abstain_below=1.01).predict(COMMENTS, {"a1": ARTICLE})
+    assert all(r.abstained for r in results)
+    assert not any(r.abstained for r in classifier(model).predict(COMMENTS, {"a1": ARTICLE}))
+
+
+def test_evidence_spans_point_into_the_texts(model: MiniLMStanceModel) -> None:
+    long_article = make_article(
+        "a2",
+        "Council backs harbour levy",
+        "The council voted for the levy. "
+        + "Officials presented traffic figures for the old town. " * 12
+        + "The levy on waterfront property funds two thirds of the tram line.",
+    )
+    comment = make_comment(
+        "x1",
+        "This is false. The levy on waterfront property will never fund the tram line. "
+        "Lies from the council again.",
+        article_id="a2",
+    )
+    (result,) = classifier(model).predict([comment], {"a2": long_article})
+    passages = [e for e in result.evidence if e.kind is EvidenceKind.ARTICLE_PASSAGE]
+    assert passages and passages[0].summary.startswith("responds to:")
+    for e in passages:
+        assert e.span is not None
+        assert long_article.text[e.span.start : e.span.end].strip() == e.span.text
+    for e in result.evidence:
+        if e.kind is EvidenceKind.TEXT_SPAN:
+            assert e.span is not None and e.weight is not None and e.weight > 0
+            assert comment.text[e.span.start : e.span.end] == e.span.text
+
+
+def test_thread_structure() -> None:
+    comments = [
+        make_comment("p"),
+        make_comment("r1", "reply", parent_id="p"),
+        make_comment("r2", "reply to reply", parent_id="r1"),
+        make_comment("orphan", "parent elsewhere", parent_id="missing"),
+    ]
+    thread = thread_structure(comments)
+    assert thread.depths == (1, 2, 3, 2)
+    assert thread.parents == (None, comments[0].text, "reply", None)
+
+
+def test_targets_are_reported_per_comment(model: MiniLMStanceModel) -> None:
+    results = classifier(model, targets=("the bridge|the city",)).predict(COMMENTS, {"a1": ARTICLE})
+    for r in results:
+        (target,) = r.targets
+        assert target.target == "the bridge / the city"
+        assert target.label in set(TargetStanceLabel)
+        assert sum(target.scores.values()) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_tampered_model_is_refused(tmp_path: Path) -> None:
+    for item in DEFAULT_MODEL_DIR.iterdir():
+        (tmp_path / item.name).write_bytes(item.read_bytes())
+    (tmp_path / "model.sha256").write_text("0" * 64 + "  model.int8.onnx\n")
+    with pytest.raises(ModelError, match="sha256"):
+        MiniLMStanceModel(tmp_path)
+
+
+def test_missing_model_dir_says_how_to_fix(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="train stance"):
+        MiniLMStanceModel(tmp_path / "nope")

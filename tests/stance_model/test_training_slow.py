@@ -1,0 +1,81 @@
+"""Training and evaluation on ../shared data (slow: minutes on 2 cores)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from analyzer.cli import app
+from analyzer.stance.conversations import (
+    CLASSES,
+    arc_leave_debate_out,
+    arc_training_examples,
+    load_rumoureval_posts,
+)
+from analyzer.stance.encoder import minilm_dir
+from analyzer.stance.minilm_stance import MiniLMStanceModel
+from analyzer.stance.training_minilm import SHIPPED_CONFIG, build_net, train_run, write_model_dir
+
+pytest.importorskip("torch")
+pytest.importorskip("onnxruntime")
+
+pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
+
+
+def test_leave_debate_out_never_overlaps_training(shared_dir: Path) -> None:
+    data = shared_dir / "data" / "stance"
+    held = arc_leave_debate_out(data)
+    train = arc_training_examples(data, unrelated_per_related=0.5, seed=1)
+    assert len(held) > 500
+    assert not set(held.group_ids) & set(train.group_ids)  # no comment in both
+    assert not set(held.contexts) & set(train.contexts)  # no claim in both
+
+
+def test_rumoureval_replies_exclude_sources_and_empty_posts(shared_dir: Path) -> None:
+    posts = load_rumoureval_posts(shared_dir / "data" / "stance", "dev")
+    assert len(posts.all_post_ids) == 1485
+    assert all(c.strip() for c in posts.examples.comments)
+    assert CLASSES.index("unrelated") not in posts.examples.targets
+
+
+def test_tiny_training_run_exports_a_loadable_calibrated_model(
+    shared_dir: Path, tmp_path: Path
+) -> None:
+    data = shared_dir / "data" / "stance"
+    config = replace(SHIPPED_CONFIG, epochs=1, max_length=32, use_arc=False)
+    train = load_rumoureval_posts(data, "train").examples.subset(range(64))
+    dev = load_rumoureval_posts(data, "dev").examples.subset(range(32))
+    run = train_run(config, train, dev, device="cpu", encoder_dir=minilm_dir(), log=lambda _: None)
+    assert run.best_epoch == 1 and run.dev_logits.shape == (32, len(CLASSES))
+    net = build_net(config, minilm_dir())
+    net.load_state_dict(run.state)
+    manifest = write_model_dir(
+        net, config, data, tmp_path, encoder_dir=minilm_dir(), log=lambda _: None
+    )
+    assert manifest["temperature"] > 0
+    model = MiniLMStanceModel(tmp_path)
+    proba = model.proba(list(dev.segment_a()), list(dev.comments), dev.features())
+    assert proba.shape == (32, 5)
+    assert json.loads((tmp_path / "manifest.json").read_text())["dev"]["ece"] >= 0.0
+
+
+def test_evaluate_cli_writes_json_and_png(shared_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(
+        app,
+        [
+            "evaluate", "stance", "--dataset", "rumoureval2019", "--split", "dev",
+            "--model", "minilm_stance", "--data-dir", str(shared_dir / "data" / "stance"),
+            "--out", str(out),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "macro-F1" in result.output and "0.6187" in result.output
+    payload = json.loads((out / "rumoureval2019-dev-minilm_stance.json").read_text())
+    replies = payload["metrics"][0]
+    assert replies["n"] == 1447 and replies["macro_f1"] > 0.45
+    assert (out / "rumoureval2019-dev-minilm_stance.png").stat().st_size > 0
