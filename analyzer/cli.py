@@ -442,19 +442,17 @@ app.add_typer(evaluate_app, name="evaluate")
 @evaluate_app.command("stance")
 def evaluate_stance(
     dataset: Annotated[
-        str, typer.Option(help="rumoureval2019 (SDQC), arc (claims) or ruw (target stance).")
+        str, typer.Option(help="rumoureval2019 (SDQC) or arc (claims).")
     ] = "rumoureval2019",
     split: Annotated[
         str,
-        typer.Option(
-            help="rumoureval2019: train|dev|test; arc: test|leave-debate-out; ruw: test|val."
-        ),
+        typer.Option(help="rumoureval2019: train|dev|test; arc: test|leave-debate-out."),
     ] = "test",
     model: Annotated[
         str, typer.Option(help="Registered stance classifier; default: the configured one.")
     ] = "",
     data_dir: Annotated[
-        Path, typer.Option(help="Folder with rumoureval2019/, arc/ and ruw/.")
+        Path, typer.Option(help="Folder with rumoureval2019/ and arc/.")
     ] = PACKAGE_ROOT.parent.parent / "shared" / "data" / "stance",
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for the JSON result and PNG plots.")

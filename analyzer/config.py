@@ -55,22 +55,6 @@ class StanceParams(Params):
             "reviewer routes them to a human; 0 never abstains. Used by minilm_stance."
         ),
     )
-    targets: tuple[str, ...] = Field(
-        (),
-        description=(
-            "Named targets (e.g. 'Russia', 'Lukashenka') to report per-comment favor/against/none "
-            "toward; aliases joined by '|' count as one target. Used by minilm_stance."
-        ),
-    )
-    article_targets: int = Field(
-        0,
-        ge=0,
-        le=5,
-        description=(
-            "Also report stance toward this many names extracted from each article "
-            "(most frequent proper names); 0 disables. Each target costs one more model pass."
-        ),
-    )
     explain: bool = Field(
         True,
         description=(

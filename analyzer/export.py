@@ -79,16 +79,6 @@ def stance_record(stance: StanceResult) -> dict[str, Any]:
         "language": stance.language,
         "supported": stance.supported,
         "unsupported_reason": stance.unsupported_reason,
-        "targets": [
-            {
-                "target": t.target,
-                "label": str(t.label),
-                "confidence": t.confidence,
-                "scores": dict(t.scores),
-                "source": t.source,
-            }
-            for t in stance.targets
-        ],
     }
 
 

@@ -95,25 +95,6 @@ class Evidence:
     ended_at: datetime | None = None
 
 
-class TargetStanceLabel(StrEnum):
-    """Stance of a comment toward a named target (a person, country, organisation...)."""
-
-    FAVOR = "favor"
-    AGAINST = "against"
-    NONE = "none"
-
-
-@dataclass(frozen=True, slots=True)
-class TargetStance:
-    """A comment's stance toward one named target; ``source`` is "user" or "article"."""
-
-    target: str
-    label: TargetStanceLabel
-    confidence: float
-    scores: Mapping[str, float]
-    source: str = "user"
-
-
 @dataclass(frozen=True, slots=True)
 class StanceResult:
     comment_id: str
@@ -129,7 +110,6 @@ class StanceResult:
     language: str | None = None  # ISO 639-1 code, "und" if unidentified, None if not checked
     supported: bool = True  # False: the model does not handle this comment (see reason)
     unsupported_reason: str | None = None
-    targets: tuple[TargetStance, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,6 @@ off), and the product labels are mapped back to the dataset's scheme.
 - ``arc``: each claim is an article, each reader comment a comment. ``--split test`` is the
   official (in-topic) test, 4 classes; ``--split leave-debate-out`` holds out whole debates
   (conversations.py) and scores the related pairs only (agree/disagree/discuss, 3 classes).
-- ``ruw``: target stance toward Russia and toward Ukraine (classifiers with target support only),
-  3-class macro-F1 and F_avg (mean F1 of favor and against) per target.
 
 Outputs a JSON result and a PNG (confusion matrices, plus a reliability diagram where the
 classifier gives probabilities).
@@ -41,9 +39,8 @@ from analyzer.stance.conversations import SDQC, load_arc_pairs
 from analyzer.stance.datasets import RUMOUREVAL_FILE, to_sdqc
 from analyzer.stance.training import ClassificationMetrics, classification_metrics
 
-DATASETS: tuple[str, ...] = ("rumoureval2019", "arc", "ruw")
+DATASETS: tuple[str, ...] = ("rumoureval2019", "arc")
 WINNER_ALL_POSTS = 0.6187  # BLCU_NLP, SemEval-2019 task 7A (published)
-RUW_FILE = Path("ruw") / "ruw_test.csv"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +72,11 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, str]]:
     return [{str(k): str(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def _settings(model: str, base: Settings | None, **stance: Any) -> Settings:
+def _settings(model: str, base: Settings | None) -> Settings:
     base = base or load_settings()
     merged = base.model_dump()
     # Evidence does not change labels; leave-one-sentence-out would only slow scoring down.
-    merged["stance"] = {**merged["stance"], "model": model, "explain": False, **stance}
+    merged["stance"] = {**merged["stance"], "model": model, "explain": False}
     merged["coordination"] = {**merged["coordination"], "detectors": ()}
     return load_settings(**merged)
 
@@ -247,49 +244,6 @@ def evaluate_arc(
     )
 
 
-def evaluate_ruw(
-    data_dir: Path, split: str, model: str, settings: Settings | None = None
-) -> EvaluationResult:
-    file_split = {"dev": "val"}.get(split, split)
-    path = Path(data_dir) / "ruw" / f"ruw_{file_split}.csv"
-    if not path.is_file():
-        raise DataError(
-            f"RUW file not found: {path}", hint="valid splits: test, val; pass --data-dir"
-        )
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    article = Article(article_id="ruw", title="")
-    comments = tuple(
-        Comment(comment_id=f"t{i}", article_id="ruw", text=t) for i, t in enumerate(frame["Tweet"])
-    )
-    stances, seconds = _run(
-        Corpus((article,), comments), _settings(model, settings, targets=("Russia", "Ukraine"))
-    )
-    metrics = []
-    for target, column in (("Russia", "Stance 1"), ("Ukraine", "Stance 2")):
-        gold = [s.strip().lower() for s in frame[column]]
-        pred = []
-        for i in range(len(comments)):
-            found = [t for t in stances[f"t{i}"].targets if t.target == target]
-            pred.append(str(found[0].label) if found else "none")
-        m = classification_metrics(
-            f"RUW {split}: stance toward {target}", gold, pred, ("favor", "against", "none")
-        )
-        metrics.append(m)
-    return EvaluationResult(
-        dataset="ruw",
-        split=split,
-        model=model,
-        metrics=tuple(metrics),
-        calibration=None,
-        seconds=seconds,
-        comments_per_second=len(comments) / max(seconds, 1e-9),
-        notes=(
-            "RUW has no licence: evaluation only, never trained on",
-            "F_avg = mean of favor and against F1 (per_class)",
-        ),
-    )
-
-
 def evaluate(
     dataset: str, split: str, model: str, data_dir: Path, settings: Settings | None = None
 ) -> EvaluationResult:
@@ -297,8 +251,6 @@ def evaluate(
         return evaluate_rumoureval(data_dir, split, model, settings)
     if dataset == "arc":
         return evaluate_arc(data_dir, split, model, settings)
-    if dataset == "ruw":
-        return evaluate_ruw(data_dir, split, model, settings)
     raise DataError(f"unknown dataset '{dataset}'", hint=f"valid datasets: {', '.join(DATASETS)}")
 
 

@@ -13,8 +13,7 @@ Around the model:
   reported as ``article_passage`` evidence ("responds to: ...");
 - evidence: for support/oppose comments of several sentences, the sentence whose removal lowers
   the label's probability most (leave-one-sentence-out), with character offsets;
-- abstention below ``abstain_below`` confidence;
-- target stance toward named targets (targets.py), using the same pair model.
+- abstention below ``abstain_below`` confidence.
 
 Inference needs onnxruntime, tokenizers and lingua only (the ``stance`` extra); they are
 imported when the model is built, so ``import analyzer`` stays fast.
@@ -253,16 +252,12 @@ class MiniLMStanceClassifier:
         *,
         context_chars: int = 1500,
         abstain_below: float = 0.0,
-        targets: Sequence[str] = (),
-        article_targets: int = 0,
         explain: bool = True,
         language_gate: LanguageGate | None = None,
     ) -> None:
         self.model = model
         self.context_chars = min(context_chars, model.manifest.context_chars)
         self.abstain_below = abstain_below
-        self.targets = tuple(targets)
-        self.article_targets = article_targets
         self.explain = explain
         self.language_gate = language_gate or LanguageGate()
 
@@ -277,8 +272,6 @@ class MiniLMStanceClassifier:
             model,
             context_chars=params.context_chars,
             abstain_below=params.abstain_below,
-            targets=params.targets,
-            article_targets=params.article_targets,
             explain=params.explain,
         )
 
@@ -316,14 +309,6 @@ class MiniLMStanceClassifier:
             if self.explain
             else {}
         )
-        from analyzer.stance.targets import target_stances  # deferred: only when asked for  # noqa: PLC0415
-
-        targets = target_stances(
-            self.model,
-            [comments[i] for i in usable],
-            [articles.get(comments[i].article_id) for i in usable],
-            self.targets, self.article_targets, thread, usable,
-        )  # fmt: skip
         results: dict[int, StanceResult] = {}
         for row, i in enumerate(usable):
             label = LABEL_ORDER[int(labels[row])]
@@ -344,7 +329,6 @@ class MiniLMStanceClassifier:
                 language=verdicts[i].language,
                 supported=True,
                 unsupported_reason=verdicts[i].reason,
-                targets=targets.get(row, ()),
             )
         return [
             results[i] if i in results else self._unsupported(comments[i], verdicts[i])

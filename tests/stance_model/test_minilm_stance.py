@@ -1,4 +1,4 @@
-"""The shipped MiniLM classifier: contract, language gate, abstention, evidence, targets.
+"""The shipped MiniLM classifier: contract, language gate, abstention, evidence.
 
 Runs on the int8 ONNX model in data/models/minilm_stance (skips when it or onnxruntime is
 absent). The lingua models take ~10 s to load, so most tests inject a fixed language gate.
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.errors import ModelError
-from analyzer.model import EvidenceKind, StanceLabel, TargetStanceLabel
+from analyzer.model import EvidenceKind, StanceLabel
 from analyzer.stance.language import LanguageGate, LanguageVerdict
 from analyzer.stance.minilm_stance import (
     DEFAULT_MODEL_DIR,
@@ -140,15 +140,6 @@ def test_thread_structure() -> None:
     thread = thread_structure(comments)
     assert thread.depths == (1, 2, 3, 2)
     assert thread.parents == (None, comments[0].text, "reply", None)
-
-
-def test_targets_are_reported_per_comment(model: MiniLMStanceModel) -> None:
-    results = classifier(model, targets=("the bridge|the city",)).predict(COMMENTS, {"a1": ARTICLE})
-    for r in results:
-        (target,) = r.targets
-        assert target.target == "the bridge / the city"
-        assert target.label in set(TargetStanceLabel)
-        assert sum(target.scores.values()) == pytest.approx(1.0, abs=1e-6)
 
 
 def test_tampered_model_is_refused(tmp_path: Path) -> None:
