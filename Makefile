@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,service]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,service,stance]'
 	touch $(STAMP)
 
 demo: $(STAMP)

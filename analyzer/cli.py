@@ -29,7 +29,7 @@ from rich.table import Table
 from analyzer.config import PACKAGE_ROOT, Settings, load_settings
 from analyzer.errors import AnalyzerError
 from analyzer.export import OutputFormat, write_json, write_result
-from analyzer.model import AnalysisResult, Corpus, Severity
+from analyzer.model import AnalysisResult, CommentAnalysis, Corpus, Severity
 from analyzer.service_cli import register as register_service_commands
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
@@ -46,8 +46,9 @@ train_app = typer.Typer(help="Train the models that ship in data/models/.", no_a
 app.add_typer(train_app, name="train")
 register_service_commands(app)  # keys, db, serve (analyzer/service_cli.py)
 
-err = Console(stderr=True)
-out = Console()
+# Piped output (logs, CI) gets a fixed width instead of rich's 80-column fallback.
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+out = Console(width=None if sys.stdout.isatty() else 120)
 
 
 def _fail(exc: AnalyzerError) -> typer.Exit:
@@ -106,9 +107,10 @@ def run_analysis(
 def print_summary(result: AnalysisResult, console: Console) -> None:
     """A per-article table: stance counts, flagged comments, clusters, skipped signals."""
     table = Table(title="Per-article summary", show_lines=False)
-    for column in ("article", "comments", "sup", "opp", "neu", "unrel", "?", "flagged", "clusters"):
-        table.add_column(column, justify="left" if column == "article" else "right")
-    table.add_column("skipped")
+    table.add_column("article", no_wrap=True, overflow="ellipsis", max_width=36)
+    for column in ("comments", "sup", "opp", "neu", "unrel", "?", "flagged", "clusters"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("skipped", overflow="fold")
     reports = sorted(
         result.reports,
         key=lambda r: (-sum(a.coordination.flagged for a in r.comments), -len(r.comments)),
@@ -122,7 +124,7 @@ def print_summary(result: AnalysisResult, console: Console) -> None:
         # Signals skipped for the whole run are listed once below the table.
         own_skips = sorted({s.name for s in report.skipped_signals} - run_skipped)
         table.add_row(
-            (title[:28] + "…") if len(title) > 29 else title,
+            title,
             str(len(report.comments)),
             *(str(counts[label]) for label in ("support", "oppose", "neutral", "unrelated")),
             str(sum(a.stance.questioning for a in report.comments)),
@@ -365,22 +367,28 @@ def demo(
 
 
 def _compare_with_labels(result: AnalysisResult, labels_path: Path) -> None:
+    """How the run's flags and stance compare with the hand labels shipped with the demo."""
     with labels_path.open(encoding="utf-8") as stream:
         labels = {row["comment_id"]: row for row in csv.DictReader(stream)}
     analyses = [a for r in result.reports for a in r.comments if a.comment.comment_id in labels]
-    planted = {cid for cid, row in labels.items() if row["coordination"] != "organic"}
-    flagged = {a.comment.comment_id for a in analyses if a.coordination.flagged}
-    stance_hits = sum(
-        str(a.stance.label) == labels[a.comment.comment_id]["stance"] for a in analyses
-    )
-    out.print(
-        f"planted coordinated comments: {len(planted)}; flagged: {len(flagged)}; "
-        f"caught: {len(planted & flagged)}; organic flagged: {len(flagged - planted)}"
-    )
-    if analyses:
+    by_kind: dict[str, list[CommentAnalysis]] = {}
+    for analysis in analyses:
+        by_kind.setdefault(labels[analysis.comment.comment_id]["coordination"], []).append(analysis)
+    for kind, members in sorted(by_kind.items()):
+        flagged = sum(a.coordination.flagged for a in members)
+        if kind == "organic":
+            out.print(f"organic comments: {len(members)}; flagged: {flagged}")
+            continue
+        detectors = sorted({s.detector for a in members for s in a.coordination.signals})
         out.print(
-            f"stance agreement with the hand labels: {stance_hits}/{len(analyses)} "
-            f"({stance_hits / len(analyses):.0%}, baseline model)"
+            f"planted {kind} comments: {len(members)}; flagged: {flagged}; "
+            f"signals on them: {', '.join(detectors) or 'none'}"
+        )
+    if analyses:
+        hits = sum(str(a.stance.label) == labels[a.comment.comment_id]["stance"] for a in analyses)
+        out.print(
+            f"stance agreement with the hand labels: {hits}/{len(analyses)} "
+            f"({hits / len(analyses):.0%}, model {analyses[0].stance.model})"
         )
 
 
