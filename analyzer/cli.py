@@ -34,6 +34,7 @@ from analyzer.service_cli import register as register_service_commands
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 DEMO_DIR = PACKAGE_ROOT.parent / "data" / "demo"
+DEMO_LABELS = PACKAGE_ROOT.parent / "data" / "demo-labels.csv"  # hand labels for every demo comment
 SUMMARY_ROWS = 25
 
 app = typer.Typer(
@@ -358,9 +359,8 @@ def demo(
     write_json(result, report_path)
     write_result(result, OutputFormat.JSONL, comments_path)
     print_summary(result, out)
-    labels = DEMO_DIR / "labels.csv"
-    if labels.exists():
-        _compare_with_labels(result, labels)
+    if DEMO_LABELS.exists():
+        _compare_with_labels(result, DEMO_LABELS)
     out.print(f"report: {report_path}\ncomments: {comments_path}")
     errors = report_issues(result, None)
     raise typer.Exit(EXIT_PARTIAL if errors else EXIT_OK)
