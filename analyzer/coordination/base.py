@@ -25,6 +25,11 @@ class Detector(Protocol):
     ``requires`` lists what the data must have; the pipeline skips the detector (and says why)
     for articles or runs that lack it. ``detect`` must be deterministic, independent of input
     order, return scores in [0, 1], and give every signal a summary and evidence.
+
+    Optional members the pipeline and tools look for: ``role`` ("primary": its evidence can
+    stand alone; "supporting": it stays below the flag threshold except at documented strict
+    settings) and ``unavailable_reason() -> str | None`` (a model or optional dependency is
+    missing: the pipeline reports the signal as skipped with that reason instead of running).
     """
 
     name: ClassVar[str]

@@ -32,13 +32,29 @@ says nothing about who posted; it supports the signals that look at the comments
 
 Evidence is one ``TIME_WINDOW`` whose ``weight`` is the **rate ratio** (comments per minute
 inside the burst over the article's rate around it) and whose ``similarity`` is left empty.
+
+**One-sided stance influx** (version 1.1). When the comments carry stance results, each burst
+is also checked for an influx of one side: among the burst's comments labelled support or
+oppose, the majority side's share ``s_in`` is compared with its share among the article's other
+labelled comments, ``s_out = (n_side + 1) / (n_labelled + 2)`` (so an article with no other
+labelled comments counts as 50/50). An influx needs ``influx_min_comments`` comments of that
+side, ``s_in >= influx_min_share`` and ``s_in - s_out >= influx_min_shift``. Then the signal
+names only that side's comments in the burst (the others are the thread going on as usual),
+adds a ``COMMENT_GROUP`` evidence item ("oppose went from 30% to 75% in 20 minutes") and scores
+
+``score = max(rate score, 0.5 + 0.45 x (s_in - s_out) x (1 - 0.5 ** k))`` with
+``k = n_side - influx_min_comments + 1``
+
+so a one-sided burst reaches the flag threshold on its own, and a burst whose comments are
+diverse (the organic look-alike: many people reacting to news, on both sides) stays a
+supporting signal at its rate score.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -50,7 +66,15 @@ from scipy.special import pdtrc
 from analyzer.config import BurstParams
 from analyzer.coordination.base import DETECTORS, DetectionInput
 from analyzer.coordination.clustering import describe_duration, plural
-from analyzer.model import Comment, Evidence, EvidenceKind, Requirement, Signal
+from analyzer.model import (
+    Comment,
+    Evidence,
+    EvidenceKind,
+    Requirement,
+    Signal,
+    StanceLabel,
+    StanceResult,
+)
 
 MIN_BURST_SECONDS = 60.0  # shortest extent a burst is assumed to cover (same-second posts)
 SCORE_SCALE = 30.0  # z = -log10(p) at which the score reaches 1 - 1/e
@@ -187,8 +211,9 @@ class BurstDetector:
     """Windows in which an article received comments far faster than it usually does."""
 
     name: ClassVar[str] = "burst"
-    version: ClassVar[str] = "1.0.0"
+    version: ClassVar[str] = "1.1.0"
     requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.TIMESTAMPS})
+    role: ClassVar[str] = "supporting"
 
     def __init__(self, params: BurstParams) -> None:
         self.params = params
@@ -209,12 +234,19 @@ class BurstDetector:
             published = None if article is None else article.published_at
             started_at = None if published is None else published.timestamp()
             for burst in find_bursts(times, self.params, started_at):
-                found.append(
-                    self._signal(article_id, comments[burst.first : burst.last + 1], burst)
-                )
+                members = comments[burst.first : burst.last + 1]
+                outside = comments[: burst.first] + comments[burst.last + 1 :]
+                influx = stance_influx(members, outside, data.stance, self.params)
+                found.append(self._signal(article_id, members, burst, influx))
         return found
 
-    def _signal(self, article_id: str, members: Sequence[Comment], burst: Burst) -> Signal:
+    def _signal(
+        self,
+        article_id: str,
+        members: Sequence[Comment],
+        burst: Burst,
+        influx: StanceInflux | None = None,
+    ) -> Signal:
         comment_ids = tuple(sorted(c.comment_id for c in members))
         authors = tuple(sorted({c.author for c in members if c.author}))
         started_at = members[0].created_at
@@ -242,14 +274,105 @@ class BurstDetector:
             started_at=started_at,
             ended_at=ended_at,
         )
+        score = burst_score(burst.log10_p)
+        if influx is None:
+            return Signal(
+                detector=self.name,
+                detector_version=self.version,
+                score=score,
+                summary=summary,
+                comment_ids=comment_ids,
+                evidence=(evidence,),
+            )
+        side_ids = tuple(sorted(c.comment_id for c in influx.comments))
+        change = (
+            f"{influx.side} went from {influx.share_outside:.0%} of the article's other "
+            f"comments to {influx.share_inside:.0%} of the burst "
+            f"({influx.side_count} of {influx.labelled} labelled) in "
+            f"{describe_duration(max(extent, 1.0))}"
+        )
+        influx_evidence = Evidence(
+            kind=EvidenceKind.COMMENT_GROUP,
+            summary=(
+                f"one-sided influx: {change}; similarity is the burst share, weight the shift"
+            ),
+            comment_ids=side_ids,
+            authors=tuple(sorted({c.author for c in influx.comments if c.author})),
+            article_ids=(article_id,),
+            similarity=influx.share_inside,
+            weight=influx.shift,
+            started_at=started_at,
+            ended_at=ended_at,
+        )
         return Signal(
             detector=self.name,
             detector_version=self.version,
-            score=burst_score(burst.log10_p),
-            summary=summary,
-            comment_ids=comment_ids,
-            evidence=(evidence,),
+            score=max(score, influx.score),
+            summary=f"{summary}; {change}",
+            comment_ids=side_ids,
+            evidence=(evidence, influx_evidence),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class StanceInflux:
+    """A burst dominated by one stance that is rarer in the rest of the thread."""
+
+    side: str
+    comments: tuple[Comment, ...]
+    side_count: int
+    labelled: int
+    share_inside: float
+    share_outside: float
+    score: float
+
+    @property
+    def shift(self) -> float:
+        return self.share_inside - self.share_outside
+
+
+_SIDES = (StanceLabel.SUPPORT, StanceLabel.OPPOSE)
+
+
+def stance_influx(
+    burst: Sequence[Comment],
+    outside: Sequence[Comment],
+    stance: Mapping[str, StanceResult],
+    params: BurstParams,
+) -> StanceInflux | None:
+    """The one-sided influx in ``burst`` against the article's ``outside`` comments, if any."""
+
+    def labels(comments: Sequence[Comment]) -> list[tuple[Comment, StanceLabel]]:
+        found = []
+        for comment in comments:
+            result = stance.get(comment.comment_id)
+            if result is not None and result.label in _SIDES and result.supported:
+                found.append((comment, result.label))
+        return found
+
+    inside = labels(burst)
+    if not inside:
+        return None
+    counts = {side: sum(1 for _, label in inside if label is side) for side in _SIDES}
+    side = max(_SIDES, key=lambda s: (counts[s], s.value))
+    if counts[side] < params.influx_min_comments:
+        return None
+    share_inside = counts[side] / len(inside)
+    rest = labels(outside)
+    share_outside = (sum(1 for _, label in rest if label is side) + 1) / (len(rest) + 2)
+    shift = share_inside - share_outside
+    if share_inside < params.influx_min_share or shift < params.influx_min_shift:
+        return None
+    steps = counts[side] - params.influx_min_comments + 1
+    return StanceInflux(
+        side=side.value,
+        comments=tuple(c for c, label in inside if label is side),
+        side_count=counts[side],
+        labelled=len(inside),
+        share_inside=share_inside,
+        share_outside=share_outside,
+        score=0.5 + 0.45 * shift * (1.0 - 0.5**steps),
+    )
 
 
 def _seconds(moment: datetime | None) -> float:

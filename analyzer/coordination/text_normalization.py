@@ -23,6 +23,7 @@ URL_TOKEN = "<url>"  # every link becomes this one token: campaigns vary their t
 _SEP = "\ue000"  # private-use characters: never produced by NFKC, lower() or the regexes below
 _URL_MARK = "\ue001"
 _URL_RE = re.compile(r"(?:https?://|www\.)[^\s\ue000]+")
+_MENTION_RE = re.compile(r"(?<![\w@])@\w+")  # "@SandraTXAS": addressing someone, not content
 _APOSTROPHE_RE = re.compile(r"['’ʼ‘`´]")  # "don't" and "don’t" both become "dont"
 _PUNCT_RE = re.compile(r"[^\w\s\ue000\ue001]")  # any other punctuation or symbol splits words
 
@@ -73,19 +74,40 @@ class PackedTexts:
 def normalize_texts(texts: Sequence[str]) -> list[str]:
     """Canonical form for comparing texts, one output per input.
 
-    Unicode NFKC (full-width letters, ligatures), lower case, every URL replaced by
-    ``<url>``, apostrophes dropped, every other punctuation or symbol character turned into a
-    space, whitespace collapsed to single spaces and trimmed. All texts go through the regexes
-    as one string, which is several times faster than one call per text.
+    Unicode NFKC (full-width letters, ligatures), lower case, every URL replaced by ``<url>``,
+    @mentions dropped (replies on Twitter-like threads start with a run of the same handles:
+    addressing people is not shared content), apostrophes dropped, every other punctuation or
+    symbol character turned into a space, whitespace collapsed to single spaces and trimmed. All
+    texts go through the regexes as one string, which is several times faster than one call per
+    text.
     """
     if not texts:
         return []
     joined = _SEP.join(t.replace(_SEP, " ").replace(_URL_MARK, " ") for t in texts)
     joined = unicodedata.normalize("NFKC", joined).lower()
     joined = _URL_RE.sub(f" {_URL_MARK} ", joined)
+    joined = _MENTION_RE.sub(" ", joined)
     joined = _PUNCT_RE.sub(" ", _APOSTROPHE_RE.sub("", joined))
     joined = " ".join(joined.split())  # the separator is not whitespace, so it survives
     return [part.strip().replace(_URL_MARK, URL_TOKEN) for part in joined.split(_SEP)]
+
+
+_MARKED_QUOTE_RES = (
+    # Globe and Mail / SOCC: "(In reply to:<quoted comment>...-- Author) own words"
+    re.compile(r"\(In reply to:.*?--[^()]{0,80}\)", re.DOTALL | re.IGNORECASE),
+    # Reddit, e-mail and most forum markup: quoted lines start with ">"
+    re.compile(r"^[ \t]*(?:>|&gt;).*$", re.MULTILINE),
+)
+
+
+def strip_marked_quotes(text: str) -> str:
+    """Remove text the platform marks as a quote of someone else (reply-quote blocks, "> "
+    lines). Such quotes often cite a comment other than the recorded parent (SOCC records the
+    thread root as every reply's parent), so run-based stripping against the parent misses them.
+    """
+    for pattern in _MARKED_QUOTE_RES:
+        text = pattern.sub(" ", text)
+    return text
 
 
 def mix64(values: NDArray[np.uint64]) -> NDArray[np.uint64]:

@@ -1,8 +1,9 @@
 """Single source of truth for the demo corpus in ``data/demo/``.
 
 Every article and comment below was written for this project (fictional people, places and
-events; no third-party text). Running this script rewrites the format files and ``../demo-labels.csv``
-so the planted campaign, the planted burst and the labels can never drift apart::
+events; no third-party text). Running this script rewrites the format files and
+``../demo-labels.csv`` so the planted campaign, the planted burst and the labels can never
+drift apart::
 
     python data/demo/build_demo.py            # rewrite data/demo/ in place
     python data/demo/build_demo.py --out DIR  # write somewhere else (the tests compare)

@@ -11,9 +11,10 @@ from analyzer.coordination.clustering import (
     assemble,
     cluster_id_for,
     describe_duration,
+    stance_split,
 )
-from analyzer.model import Comment, Evidence, EvidenceKind, Signal
-from tests.builders import make_comment
+from analyzer.model import Comment, Evidence, EvidenceKind, Signal, StanceLabel
+from tests.builders import make_comment, make_stance
 
 
 def signal(detector: str, ids: tuple[str, ...], score: float) -> Signal:
@@ -53,27 +54,63 @@ def test_every_comment_gets_a_result() -> None:
     )
 
 
-def test_signals_sharing_a_comment_form_one_cluster_scored_by_its_strongest_signal() -> None:
+def test_linking_signals_form_clusters_and_supporting_ones_attach_without_merging() -> None:
     clusters, results = assemble(SIGNALS, corpus(), flag_threshold=0.5)
-    assert [c.comment_ids for c in clusters] == [("c1", "c2", "c3", "c4"), ("c5", "c6")]
+    # Only the near-duplicate signal reaches the threshold: one cluster, the bursts attach to
+    # it (c3 overlaps) or make nothing at all (c5, c6).
+    assert [c.comment_ids for c in clusters] == [("c1", "c2", "c3")]
     big = clusters[0]
-    assert big.score == 0.9
     assert big.detectors == ("burst", "near_duplicate")
-    assert big.authors == ("ann", "bob", "cid", "dee")
+    assert big.score == pytest.approx(1 - (1 - 0.9) * (1 - 0.3))
+    assert big.authors == ("ann", "bob", "cid")
     assert big.article_ids == ("a1", "a2")
-    assert big.started_at == corpus()[0].created_at and big.ended_at == corpus()[3].created_at
+    assert big.started_at == corpus()[0].created_at and big.ended_at == corpus()[2].created_at
     assert big.summary == (
-        "4 comments by 4 accounts under 2 articles, posted between 2024-03-01 12:00 and "
-        "2024-03-01 12:30 UTC (30 minutes); signals: burst (0.30), near_duplicate (0.90)."
+        "3 comments by 3 accounts under 2 articles, posted between 2024-03-01 12:00 and "
+        "2024-03-01 12:05 UTC (5 minutes); signals: burst (0.30), near_duplicate (0.90). "
+        "Strongest evidence: near_duplicate over 3."
     )
-    assert clusters[1].summary.startswith("2 comments by 1 account under 1 article, posted with no")
-    assert results["c1"].cluster_id == results["c4"].cluster_id == big.cluster_id
+    assert results["c1"].cluster_id == results["c3"].cluster_id == big.cluster_id
+    assert results["c4"].cluster_id is None and results["c5"].cluster_id is None
+
+
+def test_two_linking_signals_that_share_a_comment_merge() -> None:
+    signals = [*SIGNALS, signal("template", ("c3", "c4"), 0.6)]
+    clusters, _ = assemble(signals, corpus(), flag_threshold=0.5)
+    assert [c.comment_ids for c in clusters] == [("c1", "c2", "c3", "c4")]
+    assert clusters[0].detectors == ("burst", "near_duplicate", "template")
+
+
+def test_supporting_signals_alone_make_no_cluster() -> None:
+    weak = [signal("style", ("c1", "c2"), 0.45), signal("burst", ("c2", "c3"), 0.4)]
+    clusters, results = assemble(weak, corpus(), flag_threshold=0.5)
+    assert clusters == ()
+    assert not any(r.flagged for r in results.values())
+    assert [s.detector for s in results["c2"].signals] == ["burst", "style"]
+
+
+def test_cluster_stance_split_and_summary() -> None:
+    stance = {
+        "c1": make_stance("c1", StanceLabel.OPPOSE),
+        "c2": make_stance("c2", StanceLabel.OPPOSE),
+        "c3": make_stance("c3", StanceLabel.SUPPORT),
+    }
+    clusters, _ = assemble(SIGNALS, corpus(), 0.5, stance)
+    members = [c for c in corpus() if c.comment_id in clusters[0].comment_ids]
+    assert stance_split(members, stance) == {
+        "support": 1,
+        "oppose": 2,
+        "neutral": 0,
+        "unrelated": 0,
+    }
+    assert "; stance: 2 oppose, 1 support. Strongest evidence:" in clusters[0].summary
 
 
 def test_comment_scores_and_flags_come_from_the_signals_that_name_them() -> None:
     _, results = assemble(SIGNALS, corpus(), flag_threshold=0.5)
     assert (results["c3"].score, results["c3"].flagged) == (0.9, True)
     assert (results["c4"].score, results["c4"].flagged) == (0.3, False)
+    assert results["c4"].cluster_id is None
     assert [s.detector for s in results["c3"].signals] == ["burst", "near_duplicate"]
     # A zero-score signal is listed for its comment but ties nothing into a cluster.
     assert [s.detector for s in results["c6"].signals] == ["burst", "style"]
@@ -99,12 +136,12 @@ def test_output_does_not_depend_on_input_order(seed: int) -> None:
 
 def test_cluster_ids_are_stable_and_depend_only_on_members() -> None:
     clusters, _ = assemble(SIGNALS, corpus(), 0.5)
-    assert clusters[0].cluster_id == cluster_id_for(["c4", "c3", "c2", "c1"])
+    assert clusters[0].cluster_id == cluster_id_for(["c3", "c2", "c1"])
     assert (
         clusters[0].cluster_id
-        == "cl-" + __import__("hashlib").sha256(b"c1\nc2\nc3\nc4").hexdigest()[:12]
+        == "cl-" + __import__("hashlib").sha256(b"c1\nc2\nc3").hexdigest()[:12]
     )
-    assert clusters[0].cluster_id != clusters[1].cluster_id
+    assert cluster_id_for(["c1", "c2"]) != clusters[0].cluster_id
 
 
 def test_signals_naming_unknown_comments_are_rejected() -> None:

@@ -7,7 +7,8 @@ least once (``test_corpus_exercises_the_detector``): extend the corpus when addi
 from __future__ import annotations
 
 import random
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from types import MappingProxyType
 
 import pytest
 
@@ -16,6 +17,7 @@ from analyzer.config import CoordinationParams
 from analyzer.coordination.base import DETECTORS, DetectionInput, Detector
 from analyzer.model import Comment, Signal
 from tests.builders import detection_input, make_article, make_comment, make_stance
+from tests.coordination import threads
 
 CAMPAIGN = (
     "The council is lying about the budget again. Call your councillor today and demand "
@@ -76,6 +78,25 @@ def contract_corpus() -> tuple[Comment, ...]:
                 minutes=1500 + 2 * i,
             )
         )
+    # The campaign test threads that the text-free and account-level detectors need:
+    # sock-puppets replying to each other, a crew co-commenting under four articles, generic
+    # praise by five accounts, and four brand-new accounts under one article.
+    comments.extend(threads.sockpuppets().comments)
+    comments.extend(threads.slow_co_commenting().comments)
+    comments.extend(threads.generic_endorsement().comments)
+    for i in range(4):
+        comments.append(
+            replace(
+                make_comment(
+                    f"new-{i}",
+                    f"First time commenting here, view number {i} on the levy.",
+                    author=f"fresh{i}",
+                    article_id="a2",
+                    minutes=3000 + 5 * i,
+                ),
+                metadata=MappingProxyType({"author_created_at": "2024-02-29T12:00:00Z"}),
+            )
+        )
     # Comments without timestamps under a3 (one reply to another).
     comments.append(make_comment("a3-x", "Nothing to see here, just my view of it.", author="x"))
     comments.append(
@@ -99,15 +120,33 @@ def build(name: str) -> Detector:
     return DETECTORS.get(name)(params)
 
 
-DETECTOR_NAMES = DETECTORS.names()
+# The semantic detector loads a sentence encoder: slow, and skipped where it is not installed.
+DETECTOR_NAMES = [
+    pytest.param(name, marks=pytest.mark.slow) if name == "semantic" else name
+    for name in DETECTORS.names()
+]
 
 
 def run(name: str, comments: tuple[Comment, ...]) -> list[Signal]:
     return build(name).detect(contract_input(comments))
 
 
-def test_the_foundation_detectors_are_registered() -> None:
-    assert {"near_duplicate", "burst"} <= set(DETECTOR_NAMES)
+def test_every_signal_family_is_registered() -> None:
+    assert set(DETECTORS.names()) == {
+        "account",
+        "burst",
+        "co_commenting",
+        "generic_endorsement",
+        "near_duplicate",
+        "semantic",
+        "style",
+        "template",
+    }
+
+
+@pytest.mark.parametrize("name", DETECTOR_NAMES)
+def test_detector_declares_its_role(name: str) -> None:
+    assert getattr(DETECTORS.get(name), "role", None) in {"primary", "supporting"}
 
 
 @pytest.mark.parametrize("name", DETECTOR_NAMES)

@@ -31,7 +31,10 @@ def detect(
     comments: list[Comment], articles: list[Article] | None = None, **params: object
 ) -> list[Signal]:
     detector = NearDuplicateDetector(NearDuplicateParams.model_validate(params))
-    return detector.detect(detection_input(comments, articles or []))
+    return detector.detect(detection_input(comments, articles or [BODY]))
+
+
+BODY = make_article("a1", "Council news", "The council met on Monday to discuss the park.")
 
 
 def copies(texts: list[str] | tuple[str, ...]) -> list[Comment]:
@@ -47,6 +50,14 @@ def test_copy_paste_across_three_accounts_is_flagged() -> None:
     assert signal.score >= DEFAULT_FLAG_THRESHOLD
     assert signal.summary.startswith("3 accounts posted identical text (similarity 1.00)")
     assert "within 2 minutes under 1 article" in signal.summary
+
+
+def test_mentions_and_marked_quotes_do_not_make_texts_alike() -> None:
+    handles = "@ann_r @bob_k @cid_m @dee_n @eve_o @fay_p @gus_q @hal_s "
+    replies = ["Totally agree.", "No way this passes.", "Source please?"]
+    assert detect(copies([handles + r for r in replies])) == []
+    quote = "(In reply to:" + SCRIPT + "-- someone) "
+    assert detect(copies([quote + r for r in replies])) == []
 
 
 def test_lightly_edited_copies_are_flagged() -> None:

@@ -1,0 +1,110 @@
+"""semantic: LSH candidates without the model; skipped with a reason when it is missing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from analyzer.config import SemanticParams, load_settings
+from analyzer.coordination.base import DETECTORS
+from analyzer.coordination.evidence import required_accounts
+from analyzer.coordination.semantic import SemanticDetector
+from analyzer.model import Article, Comment, Corpus, StanceResult
+from analyzer.pipeline import Pipeline
+from tests.builders import detection_input, make_comment, make_stance
+from tests.coordination import threads
+
+
+def candidate_ids(comments: list[Comment], **params: object) -> set[tuple[str, str]]:
+    detector = SemanticDetector(SemanticParams.model_validate(params))
+    found = detector.candidates(comments, {a.article_id: a for a in threads.ARTICLES})
+    ordered, pairs = found.comments, found.pairs
+    assert set(found.texts) == set(pairs.left.tolist()) | set(pairs.right.tolist())
+    return {
+        tuple(sorted((ordered[a].comment_id, ordered[b].comment_id)))
+        for a, b in zip(pairs.left.tolist(), pairs.right.tolist(), strict=True)
+    }
+
+
+def test_paraphrases_become_candidates_and_unrelated_comments_do_not() -> None:
+    comments = [*threads.background(), *threads.paraphrase().comments]
+    found = candidate_ids(comments)
+    assert found, "paraphrases share their content words"
+    assert all(a.startswith("para-") and b.startswith("para-") for a, b in found)
+
+
+def test_same_author_and_short_comments_are_not_candidates() -> None:
+    same = [
+        make_comment(f"s{i}", threads.PARAPHRASES[i], author="one", minutes=i) for i in range(4)
+    ]
+    assert candidate_ids(same) == set()
+    short = [
+        make_comment(f"t{i}", "Tunnel cost lies!", author=f"u{i}", minutes=i) for i in range(4)
+    ]
+    assert candidate_ids(short) == set()
+
+
+def test_the_window_limits_candidates() -> None:
+    spread = [
+        make_comment(f"p{i}", text, author=f"u{i}", minutes=120 * i)
+        for i, text in enumerate(threads.PARAPHRASES)
+    ]
+    assert candidate_ids(spread) == set()
+    assert candidate_ids(spread, window_seconds=None)
+
+
+def test_a_missing_model_is_a_reason_not_a_crash(tmp_path: Path) -> None:
+    detector = SemanticDetector(SemanticParams(model_dir=tmp_path))
+    reason = detector.unavailable_reason()
+    assert reason is not None and "tokenizer.json" in reason
+
+
+class _NeutralStance:
+    name, version, checksum = "neutral", "0", None
+
+    def predict(
+        self, comments: Sequence[Comment], articles: Mapping[str, Article]
+    ) -> list[StanceResult]:
+        return [make_stance(c.comment_id) for c in comments]
+
+
+def test_the_pipeline_reports_semantic_as_skipped_when_the_model_is_missing(
+    tmp_path: Path,
+) -> None:
+    settings = load_settings(
+        coordination={
+            "detectors": ["near_duplicate", "semantic"],
+            "semantic": {"model_dir": tmp_path},
+        }
+    )
+    detectors = [
+        DETECTORS.get(n)(getattr(settings.coordination, n)) for n in settings.coordination.detectors
+    ]
+    pipeline = Pipeline(settings, _NeutralStance(), detectors)  # type: ignore[arg-type]
+    comments = (*threads.background(), *threads.paraphrase().comments)
+    result = pipeline.run(Corpus(threads.ARTICLES, comments))
+    [skipped] = [s for s in result.skipped_signals if s.name == "semantic"]
+    assert skipped.article_id is None and "tokenizer.json" in skipped.reason
+
+
+@pytest.mark.slow
+def test_semantic_signal_evidence_names_the_most_similar_pair() -> None:
+    detector = SemanticDetector(SemanticParams())
+    if detector.unavailable_reason():
+        pytest.skip(detector.unavailable_reason() or "")
+    [signal] = detector.detect(
+        detection_input([*threads.background(), *threads.paraphrase().comments], threads.ARTICLES)
+    )
+    assert signal.summary.startswith("4 accounts posted comments with the same meaning")
+    assert signal.evidence[1].summary.startswith("most similar pair:")
+    assert 0.5 <= signal.score <= 1.0
+
+
+def test_groups_under_articles_without_any_text_need_one_more_account() -> None:
+    comments = [make_comment(f"c{i}", "x", author=f"u{i}") for i in range(3)]
+    with_text = {"a1": Article("a1", "Title", "Body of the article.")}
+    bare = {"a1": Article("a1")}
+    assert required_accounts(comments, with_text, 3) == 3
+    assert required_accounts(comments, bare, 3) == 4

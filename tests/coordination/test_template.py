@@ -1,0 +1,78 @@
+"""template: one skeleton, different names, numbers or links."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzer.config import TemplateParams
+from analyzer.coordination.template import TemplateDetector, skeleton_of
+from analyzer.model import Comment, EvidenceKind, Signal
+from tests.builders import detection_input, make_article, make_comment
+
+TEXT = "Call Councillor {name} at {phone} and tell them to vote against the tunnel budget now."
+
+
+def detect(comments: list[Comment], article_text: str = "", **params: object) -> list[Signal]:
+    detector = TemplateDetector(TemplateParams.model_validate(params))
+    return detector.detect(detection_input(comments, [make_article("a1", "Budget", article_text)]))
+
+
+def filled(fills: list[tuple[str, str]], minutes: float = 3) -> list[Comment]:
+    return [
+        make_comment(
+            f"t{i}", TEXT.format(name=n, phone=p), author=f"caller{i}", minutes=minutes * i
+        )
+        for i, (n, p) in enumerate(fills)
+    ]
+
+
+FILLS = [("Harper", "555-0101"), ("Mary Nguyen", "555-0142"), ("Okafor", "555-0177")]
+
+
+def test_skeleton_replaces_slots_and_merges_adjacent_names() -> None:
+    skeleton = skeleton_of("Call Mary Nguyen at 555-0142, see https://x.org/a and ask @clerk. Why?")
+    assert skeleton.text == "call <name> at <num> see <url> and ask <user> why"
+    assert skeleton.fills == ("Mary Nguyen", "555-0142", "https://x.org/a", "@clerk")
+    assert skeleton.fixed_words == 6
+
+
+def test_sentence_initial_capitals_are_fixed_words() -> None:
+    assert skeleton_of("Harper said no. Vote now").tokens == ("harper", "said", "no", "vote", "now")
+
+
+def test_a_filled_template_is_one_signal_with_the_skeleton_as_evidence() -> None:
+    [signal] = detect(filled(FILLS))
+    assert signal.comment_ids == ("t0", "t1", "t2")
+    # "Councillor Harper" is one <name> slot: adjacent capitalized words merge.
+    assert signal.summary.startswith("3 accounts posted one template (12 fixed words, 2 slots)")
+    shared = next(e for e in signal.evidence if e.kind is EvidenceKind.SHARED_TEXT)
+    assert shared.shared_text == (
+        "call <name> at <num> and tell them to vote against the tunnel budget now"
+    )
+    assert "Councillor Mary Nguyen | 555-0142" in shared.summary
+    assert signal.score == pytest.approx(12 / 14 * 0.75)
+
+
+def test_verbatim_copies_are_left_to_near_duplicate_unless_asked() -> None:
+    copies = filled([FILLS[0]] * 3)
+    assert detect(copies) == []
+    assert detect(copies, min_distinct_fills=1)
+
+
+def test_two_accounts_are_not_enough() -> None:
+    assert detect(filled(FILLS[:2])) == []
+
+
+def test_a_gap_longer_than_the_window_splits_the_group() -> None:
+    assert detect(filled(FILLS, minutes=60 * 24 * 2)) == []
+    assert detect(filled(FILLS, minutes=60 * 24 * 2), window_seconds=None)
+
+
+def test_comments_that_mostly_quote_the_article_are_left_out() -> None:
+    article = TEXT.format(name="Harper", phone="555-0101")
+    # Every comment now quotes most of the article's own sentence: not a template.
+    comments = [
+        make_comment(f"q{i}", f"{article} {w}", author=f"quoter{i}", minutes=i)
+        for i, w in enumerate(["Yes.", "No.", "Maybe."])
+    ]
+    assert detect(comments, article_text=article) == []
