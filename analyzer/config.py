@@ -308,18 +308,12 @@ class AccountParams(Params):
 
 class CoordinationParams(Params):
     detectors: tuple[str, ...] = Field(
-        (
-            "near_duplicate",
-            "template",
-            "burst",
-            "co_commenting",
-            "style",
-            "generic_endorsement",
-            "account",
-        ),
+        ("near_duplicate", "burst", "co_commenting", "generic_endorsement", "account"),
         description=(
-            "Registered detectors to run, by name. 'semantic' (MiniLM embeddings) is opt-in: "
-            "add it when the 'stance' extra is installed."
+            "Registered detectors to run, by name. Opt-in: 'semantic' (MiniLM embeddings; needs "
+            "the 'stance' extra), and 'template' and 'style', which do not yet scale past about "
+            "100k comments on one machine (template ran out of memory at 1M; style took 80 s per "
+            "100k, see docs/benchmarks.md)."
         ),
     )
     flag_threshold: float = Field(

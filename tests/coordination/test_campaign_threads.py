@@ -1,7 +1,7 @@
 """One test thread per campaign type is flagged by the right signal; organic look-alikes are not.
 
 Every scenario is mixed into the same ordinary background discussion and run through every
-default detector plus cluster assembly, exactly as the pipeline does.
+detector but the embedding one, plus cluster assembly, exactly as the pipeline does.
 """
 
 from __future__ import annotations

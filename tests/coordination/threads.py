@@ -429,13 +429,26 @@ class Outcome:
         return {cid for cid, r in self.results.items() if r.flagged}
 
 
+# Every detector but the embedding one (opt-in, slow tests): template and style are opt-in in
+# the settings for scale reasons, but each campaign type must still be caught by its signal.
+ALL_DETECTORS = (
+    "near_duplicate",
+    "template",
+    "burst",
+    "co_commenting",
+    "style",
+    "generic_endorsement",
+    "account",
+)
+
+
 def run_detectors(
     comments: Sequence[Comment],
     stance: Mapping[str, StanceLabel] | None = None,
     detectors: Sequence[str] | None = None,
     articles: Sequence[Article] = ARTICLES,
 ) -> Outcome:
-    """Every named detector (default: the configured defaults) plus cluster assembly."""
+    """Every named detector (default: ALL_DETECTORS) plus cluster assembly."""
     params = CoordinationParams()
     labels = stance or {}
     stance_results: dict[str, StanceResult] = {
@@ -444,7 +457,7 @@ def run_detectors(
     }
     data = detection_input(comments, articles, stance_results)
     signals: list[Signal] = []
-    for name in detectors or params.detectors:
+    for name in detectors or ALL_DETECTORS:
         signals.extend(DETECTORS.get(name)(getattr(params, name)).detect(data))
     clusters, results = assemble(signals, data.comments, params.flag_threshold, stance_results)
     return Outcome(tuple(signals), clusters, results)
