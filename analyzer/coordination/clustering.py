@@ -38,6 +38,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from analyzer.model import (
     Cluster,
@@ -78,6 +79,32 @@ class UnionFind:
         for item in range(len(self._parent)):
             members[self.find(item)].append(item)
         return sorted((m for m in members.values() if len(m) > 1), key=lambda m: m[0])
+
+
+class AccountPair(Protocol):
+    """Anything that links two accounts: co-commenting pairs, style pairs."""
+
+    @property
+    def left(self) -> str: ...
+
+    @property
+    def right(self) -> str: ...
+
+
+PairT = TypeVar("PairT", bound=AccountPair)
+
+
+def account_pair_groups(pairs: Sequence[PairT]) -> list[list[PairT]]:
+    """Pairs grouped by the connected component of accounts they link, in first-seen order."""
+    accounts = sorted({p.left for p in pairs} | {p.right for p in pairs})
+    index = {a: i for i, a in enumerate(accounts)}
+    sets = UnionFind(len(accounts))
+    for pair in pairs:
+        sets.union(index[pair.left], index[pair.right])
+    groups: dict[int, list[PairT]] = defaultdict(list)
+    for pair in pairs:
+        groups[sets.find(index[pair.left])].append(pair)
+    return list(groups.values())
 
 
 CORROBORATING_ACCOUNTS = 2  # accounts a supporting signal must share with a linked group

@@ -50,7 +50,7 @@ from numpy.typing import NDArray
 
 from analyzer.config import CoCommentingParams
 from analyzer.coordination.base import DETECTORS, DetectionInput
-from analyzer.coordination.clustering import UnionFind, describe_duration, plural
+from analyzer.coordination.clustering import account_pair_groups, describe_duration, plural
 from analyzer.coordination.evidence import group_evidence, unique_by_id
 from analyzer.model import Comment, Evidence, EvidenceKind, Requirement, Signal
 
@@ -211,15 +211,7 @@ class CoCommentingDetector:
     def _grouped(self, comments: Sequence[Comment], pairs: Sequence[AccountPair]) -> list[Signal]:
         if not pairs:
             return []
-        accounts = sorted({p.left for p in pairs} | {p.right for p in pairs})
-        index = {a: i for i, a in enumerate(accounts)}
-        sets = UnionFind(len(accounts))
-        for pair in pairs:
-            sets.union(index[pair.left], index[pair.right])
-        by_group: dict[int, list[AccountPair]] = defaultdict(list)
-        for pair in pairs:
-            by_group[sets.find(index[pair.left])].append(pair)
-        return [self._signal(comments, group) for group in by_group.values()]
+        return [self._signal(comments, group) for group in account_pair_groups(pairs)]
 
     def _signal(self, comments: Sequence[Comment], pairs: Sequence[AccountPair]) -> Signal:
         rows = sorted({r for p in pairs for r in p.comment_rows})

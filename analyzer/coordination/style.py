@@ -47,7 +47,7 @@ from numpy.typing import NDArray
 
 from analyzer.config import StyleParams
 from analyzer.coordination.base import DETECTORS, DetectionInput
-from analyzer.coordination.clustering import UnionFind, plural
+from analyzer.coordination.clustering import account_pair_groups, plural
 from analyzer.coordination.evidence import group_evidence, unique_by_id
 from analyzer.coordination.generic_endorsement import STOP_WORDS
 from analyzer.model import Comment, Evidence, EvidenceKind, Requirement, Signal
@@ -287,15 +287,7 @@ class StyleDetector:
     ) -> list[Signal]:
         if not pairs:
             return []
-        accounts = sorted({p.left for p in pairs} | {p.right for p in pairs})
-        index = {a: i for i, a in enumerate(accounts)}
-        sets = UnionFind(len(accounts))
-        for pair in pairs:
-            sets.union(index[pair.left], index[pair.right])
-        groups: dict[int, list[StylePair]] = defaultdict(list)
-        for pair in pairs:
-            groups[sets.find(index[pair.left])].append(pair)
-        found = [self._signal(group, by_author) for group in groups.values()]
+        found = [self._signal(group, by_author) for group in account_pair_groups(pairs)]
         return sorted(found, key=lambda s: s.comment_ids)
 
     def _signal(self, pairs: Sequence[StylePair], by_author: dict[str, list[Comment]]) -> Signal:
