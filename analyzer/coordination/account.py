@@ -17,34 +17,30 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import ClassVar
 
 from analyzer.config import AccountParams
 from analyzer.coordination.base import DETECTORS, DetectionInput
 from analyzer.coordination.clustering import describe_duration, plural
 from analyzer.coordination.evidence import accounts_factor, group_evidence, unique_by_id
+from analyzer.ingest.times import TimeParseError, TimeParser
 from analyzer.model import Comment, Requirement, Signal
 
 CREATED_KEYS = ("author_created_at", "author_created")
+_TIMES = TimeParser()  # the ingest parser: ISO-8601 and epoch seconds/milliseconds, naive = UTC
 SUPPORT_CAP = 0.45
 
 
 def account_created_at(comment: Comment) -> datetime | None:
     """The author's account creation time from the comment's metadata, if present and valid."""
     for key in CREATED_KEYS:
-        value = comment.metadata.get(key, "").strip()
-        if not value:
-            continue
         try:
-            return datetime.fromtimestamp(float(value), tz=UTC)
-        except ValueError:
-            pass
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
+            parsed = _TIMES.parse(comment.metadata.get(key, "").strip())
+        except TimeParseError:
             continue
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        if parsed is not None:
+            return parsed[0]
     return None
 
 
