@@ -132,8 +132,12 @@ class Pipeline:
                 else:
                     skipped_by_article[skip.article_id].append(skip)
             if eligibility.article_ids:
-                usable = tuple(
-                    c for c in corpus.comments if c.article_id in eligibility.article_ids
+                usable = (
+                    corpus.comments  # the common case: no copy of a large corpus
+                    if len(eligibility.article_ids) == len(comments_by_article)
+                    else tuple(
+                        c for c in corpus.comments if c.article_id in eligibility.article_ids
+                    )
                 )
                 signals.extend(detector.detect(DetectionInput(usable, articles, stance)))
             if on_progress:
