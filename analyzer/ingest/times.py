@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from contextlib import suppress
 from datetime import UTC, date, datetime, time, tzinfo
 
 from analyzer.ingest.mapping import parse_timezone
@@ -60,10 +61,8 @@ class TimeParser:
             if len(text) == 8 and text.isdigit():  # 20240131 is a basic ISO date, not epoch
                 return self._aware(datetime.strptime(text, "%Y%m%d"))
             return _from_epoch(float(text), raw), False
-        try:
+        with suppress(ValueError):  # not ISO-8601: try the mapping's formats next
             return self._aware(datetime.fromisoformat(text))
-        except ValueError:
-            pass
         for fmt in self._formats:
             try:
                 return self._aware(datetime.strptime(text, fmt))
