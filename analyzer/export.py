@@ -21,11 +21,13 @@ from analyzer.model import (
     CommentAnalysis,
     Evidence,
     RecordIssue,
+    ReplyAgreement,
     RunInfo,
     Signal,
     SkippedSignal,
     StanceLabel,
     StanceResult,
+    TargetStance,
 )
 
 SCHEMA_VERSION = "1.0"
@@ -79,6 +81,34 @@ def stance_record(stance: StanceResult) -> dict[str, Any]:
         "language": stance.language,
         "supported": stance.supported,
         "unsupported_reason": stance.unsupported_reason,
+        "targets": [target_stance_record(t) for t in stance.targets],
+        "reply_agreement": (
+            None if stance.reply_agreement is None else agreement_record(stance.reply_agreement)
+        ),
+    }
+
+
+def target_stance_record(target: TargetStance) -> dict[str, Any]:
+    return {
+        "target": target.target,
+        "label": str(target.label),
+        "confidence": target.confidence,
+        "scores": dict(target.scores),
+        "basis": target.basis,
+        "source": target.source,
+        "evidence": [evidence_record(e) for e in target.evidence],
+        "model": target.model,
+    }
+
+
+def agreement_record(agreement: ReplyAgreement) -> dict[str, Any]:
+    return {
+        "parent_id": agreement.parent_id,
+        "label": str(agreement.label),
+        "confidence": agreement.confidence,
+        "scores": dict(agreement.scores),
+        "evidence": [evidence_record(e) for e in agreement.evidence],
+        "model": agreement.model,
     }
 
 
@@ -117,8 +147,10 @@ def comment_record(analysis: CommentAnalysis, run_id: str) -> dict[str, Any]:
 def cluster_record(
     cluster: Cluster, stance_labels: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    """One cluster; with ``stance_labels`` (comment id -> label) it also gets its stance split."""
-    record = {
+    """One cluster. ``stance_counts`` (its stance split: member comments per stance label) is
+    the cluster's own; for a cluster built without one, it is counted from ``stance_labels``
+    (comment id -> label) when given, else null."""
+    return {
         "cluster_id": cluster.cluster_id,
         "score": cluster.score,
         "summary": cluster.summary,
@@ -133,16 +165,24 @@ def cluster_record(
             if cluster.started_at is not None and cluster.ended_at is not None
             else None
         ),
+        "stance_counts": _cluster_stance_counts(cluster, stance_labels),
         "signals": [signal_record(s) for s in cluster.signals],
     }
-    if stance_labels is not None:
-        counts = {str(label): 0 for label in StanceLabel}
-        for comment_id in cluster.comment_ids:
-            label = stance_labels.get(comment_id)
-            if label is not None:
-                counts[label] += 1
-        record["stance_counts"] = counts
-    return record
+
+
+def _cluster_stance_counts(
+    cluster: Cluster, stance_labels: Mapping[str, str] | None
+) -> dict[str, int] | None:
+    if cluster.stance_counts:
+        return {str(label): int(cluster.stance_counts.get(label, 0)) for label in StanceLabel}
+    if stance_labels is None:
+        return None
+    counts = {str(label): 0 for label in StanceLabel}
+    for comment_id in dict.fromkeys(cluster.comment_ids):
+        label = stance_labels.get(comment_id)
+        if label is not None:
+            counts[label] += 1
+    return counts
 
 
 def stance_labels(result: AnalysisResult) -> dict[str, str]:

@@ -13,6 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 EMPTY_METADATA: Mapping[str, str] = MappingProxyType({})
+EMPTY_COUNTS: Mapping[str, int] = MappingProxyType({})
 
 
 class StanceLabel(StrEnum):
@@ -22,6 +23,22 @@ class StanceLabel(StrEnum):
     OPPOSE = "oppose"
     NEUTRAL = "neutral"
     UNRELATED = "unrelated"
+
+
+class TargetStanceLabel(StrEnum):
+    """Stance of a comment toward a named target (a country, a person, an organisation)."""
+
+    FAVOR = "favor"
+    AGAINST = "against"
+    NONE = "none"
+
+
+class AgreementLabel(StrEnum):
+    """Whether a reply agrees with the comment it replies to."""
+
+    AGREE = "agree"
+    DISAGREE = "disagree"
+    NEUTRAL = "neutral"
 
 
 class Severity(StrEnum):
@@ -96,6 +113,39 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class TargetStance:
+    """A comment's stance toward one named target, and how it was reached.
+
+    ``basis`` says where the label comes from: ``mention`` (the comment names the target or an
+    alias), ``coreference`` (a pronoun taken to mean it), ``relation`` (the comment's stance
+    toward a related target, through a declared or article-derived relation),
+    ``article_transfer`` (the comment's stance toward the article times the article's stance
+    toward the target) or ``none`` (nothing in the comment bears on it).
+    """
+
+    target: str
+    label: TargetStanceLabel
+    confidence: float
+    scores: Mapping[str, float]  # favor / against / none; they sum to 1
+    basis: str
+    evidence: tuple[Evidence, ...]
+    source: str  # "user" (a configured target) or "article" (extracted from the article)
+    model: str  # "name@version"
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyAgreement:
+    """A reply's agreement with its parent comment."""
+
+    parent_id: str
+    label: AgreementLabel
+    confidence: float
+    scores: Mapping[str, float]  # agree / disagree / neutral; they sum to 1
+    evidence: tuple[Evidence, ...]
+    model: str  # "name@version"
+
+
+@dataclass(frozen=True, slots=True)
 class StanceResult:
     comment_id: str
     label: StanceLabel
@@ -110,6 +160,9 @@ class StanceResult:
     language: str | None = None  # ISO 639-1 code, "und" if unidentified, None if not checked
     supported: bool = True  # False: the model does not handle this comment (see reason)
     unsupported_reason: str | None = None
+    # Added with target stance and reply agreement (filled by the pipeline after the stance).
+    targets: tuple[TargetStance, ...] = ()
+    reply_agreement: ReplyAgreement | None = None  # None: not a reply within the batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +200,9 @@ class Cluster:
     signals: tuple[Signal, ...]
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    # Member comments per stance label ("stance split"), every label present; empty when the
+    # cluster was built without stance results.
+    stance_counts: Mapping[str, int] = field(default_factory=lambda: EMPTY_COUNTS)
 
 
 @dataclass(frozen=True, slots=True)

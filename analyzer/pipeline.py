@@ -9,8 +9,9 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from types import MappingProxyType
 
 import analyzer
 from analyzer.config import Settings, load_settings
@@ -30,9 +31,11 @@ from analyzer.model import (
     RunInfo,
     Signal,
     SkippedSignal,
+    StanceLabel,
     StanceResult,
 )
 from analyzer.stance.base import STANCE_CLASSIFIERS, StanceClassifier
+from analyzer.stance.extras import StanceExtras
 
 # stage name, items done, items total
 ProgressCallback = Callable[[str, int, int], None]
@@ -68,11 +71,16 @@ class Pipeline:
     """Built once from validated settings; ``run`` may be called many times."""
 
     def __init__(
-        self, settings: Settings, stance: StanceClassifier, detectors: Sequence[Detector]
+        self,
+        settings: Settings,
+        stance: StanceClassifier,
+        detectors: Sequence[Detector],
+        stance_extras: StanceExtras | None = None,
     ) -> None:
         self.settings = settings
         self.stance = stance
         self.detectors = tuple(detectors)
+        self.stance_extras = stance_extras or StanceExtras()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Pipeline:
@@ -90,7 +98,9 @@ class Pipeline:
                     hint="add a Params model for it to analyzer/config.py",
                 )
             detectors.append(detector_cls(params))
-        return cls(settings, stance_cls.from_params(settings.stance), detectors)
+        classifier = stance_cls.from_params(settings.stance)
+        extras = StanceExtras.from_params(settings.stance, classifier)
+        return cls(settings, classifier, detectors, extras)
 
     @property
     def components(self) -> tuple[ComponentInfo, ...]:
@@ -103,7 +113,7 @@ class Pipeline:
         detectors = tuple(
             ComponentInfo(kind="detector", name=d.name, version=d.version) for d in self.detectors
         )
-        return (stance, *detectors)
+        return (stance, *self.stance_extras.components, *detectors)
 
     def run_info(self) -> RunInfo:
         return RunInfo(
@@ -119,6 +129,8 @@ class Pipeline:
         run_info = self.run_info()
         articles = _articles_by_id(corpus)
         stance = self._classify(corpus.comments, articles, on_progress)
+        # Target stance and reply agreement build on the article stance (additive fields).
+        stance = self.stance_extras.apply(corpus.comments, articles, stance)
 
         signals: list[Signal] = []
         skipped_by_article: dict[str, list[SkippedSignal]] = defaultdict(list)
@@ -146,6 +158,7 @@ class Pipeline:
         clusters, coordination = assemble(
             signals, corpus.comments, self.settings.coordination.flag_threshold, stance
         )
+        clusters = tuple(with_stance_counts(c, stance) for c in clusters)
         clusters_by_article: dict[str, list[Cluster]] = defaultdict(list)
         for cluster in clusters:
             for article_id in cluster.article_ids:
@@ -187,6 +200,17 @@ class Pipeline:
             if on_progress:
                 on_progress("stance", min(start + batch, len(comments)), len(comments))
         return results
+
+
+def with_stance_counts(cluster: Cluster, stance: Mapping[str, StanceResult]) -> Cluster:
+    """The cluster with its stance split: member comments per stance label, every label
+    present (members without a stance result are not counted)."""
+    counts = dict.fromkeys((label.value for label in StanceLabel), 0)
+    for comment_id in dict.fromkeys(cluster.comment_ids):
+        result = stance.get(comment_id)
+        if result is not None:
+            counts[result.label.value] += 1
+    return replace(cluster, stance_counts=MappingProxyType(counts))
 
 
 def _articles_by_id(corpus: Corpus) -> dict[str, Article]:

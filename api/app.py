@@ -17,6 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 import analyzer
 from analyzer.config import Settings, load_settings
 from analyzer.errors import ConfigError
+from analyzer.storage.corpus import recent_comments
 from analyzer.storage.jobs import deployment_secret
 from analyzer.storage.store import Store
 from api import errors
@@ -27,6 +28,7 @@ from api.routers import (
     analyze,
     articles,
     audit,
+    check,
     clusters,
     decisions,
     exports,
@@ -38,6 +40,7 @@ from api.routers import (
 )
 
 if TYPE_CHECKING:
+    from analyzer.coordination.streaming import StreamingChecker
     from analyzer.pipeline import Pipeline
 
 log = logging.getLogger("api.app")
@@ -79,6 +82,29 @@ def _pseudonym_salt(settings: Settings, store: Store) -> bytes:
         return deployment_secret(session, PSEUDONYM_SALT).encode("utf-8")
 
 
+def _hook(settings: Settings, store: Store) -> StreamingChecker:
+    """The moderation hook's rolling window, filled from the newest stored comments."""
+    from analyzer.coordination.streaming import StreamingChecker  # noqa: PLC0415
+
+    hook = StreamingChecker(
+        settings.coordination,
+        window_seconds=settings.api.hook_window_seconds,
+        max_comments=settings.api.hook_max_comments,
+    )
+    if settings.api.hook_warm_start:
+        with store.reading() as session:
+            articles, comments = recent_comments(
+                session,
+                window_seconds=settings.api.hook_window_seconds,
+                limit=settings.api.hook_max_comments,
+            )
+        for article in articles:
+            hook.register_article(article)
+        added = hook.warm(comments)
+        log.info("moderation hook: %d recent comment(s) loaded into its window", added)
+    return hook
+
+
 def _lifespan(
     settings: Settings, pipeline_factory: Callable[[Settings], Pipeline] | None
 ) -> Callable[[FastAPI], Any]:
@@ -96,6 +122,7 @@ def _lifespan(
         app.state.store = store
         app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute)
         salt = _pseudonym_salt(settings, store)
+        app.state.hook = _hook(settings, store)
         app.state.jobs = JobRunner(store, pipeline, settings, app.state.metrics, salt)
         resumed = app.state.jobs.resume()
         log.info(
@@ -146,6 +173,7 @@ def create_app(
         models.router,
         articles.router,
         analyze.router,
+        check.router,
         clusters.router,
         queue.router,
         decisions.router,

@@ -20,6 +20,7 @@ from api.errors import (
 )
 
 if TYPE_CHECKING:
+    from analyzer.coordination.streaming import StreamingChecker
     from analyzer.pipeline import Pipeline
     from api.jobs import JobRunner
     from api.middleware import Metrics
@@ -45,6 +46,11 @@ def get_store(request: Request) -> Store:
 def get_pipeline(request: Request) -> Pipeline:
     pipeline: Pipeline = request.app.state.pipeline
     return pipeline
+
+
+def get_hook(request: Request) -> StreamingChecker:
+    hook: StreamingChecker = request.app.state.hook
+    return hook
 
 
 def get_jobs(request: Request) -> JobRunner:
@@ -110,6 +116,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
 PipelineDep = Annotated["Pipeline", Depends(get_pipeline)]
 JobsDep = Annotated["JobRunner", Depends(get_jobs)]
+HookDep = Annotated["StreamingChecker", Depends(get_hook)]
 MetricsDep = Annotated["Metrics", Depends(get_metrics)]
 RequestId = Annotated[str | None, Depends(request_id)]
 

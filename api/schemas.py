@@ -107,6 +107,55 @@ class AnalyzeRequest(ArticleIn):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_ARTICLE]})
 
 
+class HookArticleIn(WireModel):
+    """The article a checked comment sits under; its title and text let quotes of it be
+    told from copies. Optional: the service also uses the stored article."""
+
+    title: str = ""
+    text: str = ""
+    url: str | None = None
+    published_at: str | None = Field(None, description=TIME_DESCRIPTION)
+
+
+class HookCheckRequest(WireModel):
+    """One new comment, for the moderation hook."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "comment_id": "c-981",
+                    "article_id": "a-1",
+                    "author": "harbourview_dan",
+                    "text": "This bike lane plan is a total waste of taxpayer money.",
+                    "created_at": "2024-05-01T09:31:00Z",
+                }
+            ]
+        },
+    )
+
+    comment_id: str = Field(description=ID_DESCRIPTION)
+    article_id: str = Field(description=ID_DESCRIPTION)
+    text: str = Field(description="The comment text; must not be empty.")
+    author: str | None = Field(None, description="Account name or id.")
+    created_at: str | None = Field(
+        None, description=f"{TIME_DESCRIPTION}; default: when the service received it."
+    )
+    parent_id: str | None = Field(None, description="The comment this one replies to.")
+    metadata: dict[str, str] = Field(default_factory=dict)
+    article: HookArticleIn | None = Field(
+        None, description="The article's title and text (default: the stored article, if any)."
+    )
+    record: bool = Field(
+        True,
+        description=(
+            "Keep the comment in the rolling window for the comments after it; false checks "
+            "it without remembering it (a dry run)."
+        ),
+    )
+
+
 class DecisionIn(WireModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -251,6 +300,14 @@ class ClusterRecord(BaseModel):
     detectors: list[str]
     started_at: str | None
     ended_at: str | None
+    time_span_seconds: float | None = None
+    stance_counts: dict[str, int] | None = Field(
+        None,
+        description=(
+            "Stance split: member comments per stance label, e.g. "
+            '{"support": 7, "oppose": 0, "neutral": 1, "unrelated": 0}.'
+        ),
+    )
     signals: list[SignalOut]
 
 
@@ -371,6 +428,36 @@ class AnalyzeResponse(BaseModel):
     issues: list[IssueOut]
     errors: list[ItemError]
     run_info: RunInfoOut
+
+
+class HookWindowOut(BaseModel):
+    comments: int = Field(description="Comments the rolling window holds after this check.")
+    window_seconds: float
+    max_comments: int
+    oldest_at: str | None
+
+
+class HookCheckResponse(BaseModel):
+    """The hook's verdict on one comment, against the comments recently seen."""
+
+    comment_id: str
+    article_id: str
+    flagged: bool = Field(description="score reached coordination.flag_threshold.")
+    score: float = Field(description="Highest score among the signals computed, [0, 1].")
+    summary: str = Field(description="One sentence a moderator can act on.")
+    matched_comment_ids: list[str] = Field(
+        description="Held comments near-identical to this one, directly or through others."
+    )
+    matched_authors: list[str]
+    signals: list[SignalOut]
+    evidence: list[EvidenceOut]
+    not_computed: list[SkippedOut] = Field(
+        description="Signals not computed in hook mode, and why (see corpus analysis for them)."
+    )
+    recorded: bool = Field(description="The comment is now in the rolling window.")
+    checked_at: str = Field(description="The time the comment was placed at.")
+    window: HookWindowOut
+    elapsed_ms: float = Field(description="Time the check took inside the service.")
 
 
 class ArticleListItem(BaseModel):

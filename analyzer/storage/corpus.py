@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -315,3 +315,31 @@ def _stored(row: ArticleRow, comment_count: int) -> StoredArticle:
         ingested_at=row.ingested_at,
         updated_at=row.updated_at,
     )
+
+
+def recent_comments(
+    session: Session, *, window_seconds: float, limit: int
+) -> tuple[tuple[Article, ...], tuple[Comment, ...]]:
+    """The stored comments posted within ``window_seconds`` of the newest one (at most
+    ``limit``, the newest kept), oldest first, with their articles: what a moderation hook's
+    rolling window held before a restart. Comments without a timestamp are left out."""
+    newest = session.scalar(select(func.max(CommentRow.created_at)))
+    if newest is None:
+        return (), ()
+    since = newest - timedelta(seconds=window_seconds)
+    rows = list(
+        session.scalars(
+            select(CommentRow)
+            .where(CommentRow.created_at.is_not(None), CommentRow.created_at >= since)
+            .order_by(CommentRow.created_at.desc(), CommentRow.comment_id.desc())
+            .limit(limit)
+        )
+    )
+    comments = tuple(comment_from_row(row) for row in reversed(rows))
+    article_ids = sorted({c.article_id for c in comments})
+    articles = [
+        article_from_row(row)
+        for chunk in chunks(article_ids)
+        for row in session.scalars(select(ArticleRow).where(ArticleRow.article_id.in_(chunk)))
+    ]
+    return tuple(articles), comments

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, insert, select, update
@@ -47,6 +48,8 @@ from analyzer.storage.tables import (
     SignalRow,
     StanceResultRow,
 )
+
+STANCE_LABELS = tuple(label.value for label in StanceLabel)
 
 
 class RunKind(StrEnum):
@@ -411,15 +414,30 @@ def _clusters(session: Session, rows: Sequence[ClusterRow]) -> list[Cluster]:
     for run_id, run_rows in by_run.items():
         signals = _signals(session, run_id, {i for r in run_rows for i in r.signal_indexes})
         members: dict[str, list[str]] = {}
+        # The stance split is read from the members' stored stance results (the same run), so
+        # runs stored before clusters carried one get it too.
+        split: dict[str, dict[str, int]] = {}
         ids = [r.cluster_id for r in run_rows]
         for chunk in chunks(ids):
             query = (
-                select(ClusterMemberRow.cluster_id, ClusterMemberRow.comment_id)
+                select(
+                    ClusterMemberRow.cluster_id, ClusterMemberRow.comment_id, StanceResultRow.label
+                )
+                .outerjoin(
+                    StanceResultRow,
+                    and_(
+                        StanceResultRow.run_id == ClusterMemberRow.run_id,
+                        StanceResultRow.comment_id == ClusterMemberRow.comment_id,
+                    ),
+                )
                 .where(ClusterMemberRow.run_id == run_id, ClusterMemberRow.cluster_id.in_(chunk))
                 .order_by(ClusterMemberRow.cluster_id, ClusterMemberRow.position)
             )
-            for cluster_id, comment_id in session.execute(query):
+            for cluster_id, comment_id, label in session.execute(query):
                 members.setdefault(cluster_id, []).append(comment_id)
+                counts = split.setdefault(cluster_id, dict.fromkeys(STANCE_LABELS, 0))
+                if label in counts:
+                    counts[label] += 1
         for row in run_rows:
             built[(run_id, row.cluster_id)] = Cluster(
                 cluster_id=row.cluster_id,
@@ -432,6 +450,9 @@ def _clusters(session: Session, rows: Sequence[ClusterRow]) -> list[Cluster]:
                 signals=tuple(signals[i] for i in row.signal_indexes),
                 started_at=row.started_at,
                 ended_at=row.ended_at,
+                stance_counts=MappingProxyType(
+                    split.get(row.cluster_id, dict.fromkeys(STANCE_LABELS, 0))
+                ),
             )
     for row in rows:
         clusters.append(built[(row.run_id, row.cluster_id)])
