@@ -220,6 +220,16 @@ def analyze(
             "PREFIX.nodes.csv (QUT coordination-network-toolkit columns; opens in Gephi).",
         ),
     ] = None,
+    targets: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--target",
+            "-t",
+            help="Also judge every comment's stance (favor/against/none) toward this target; "
+            "repeatable. 'Name' or 'Name=alias|alias', e.g. --target 'Russia=Putin'. Names the "
+            "article keeps using are judged too (stance.targets.extract).",
+        ),
+    ] = None,
     explain_params: Annotated[
         bool,
         typer.Option(
@@ -236,7 +246,7 @@ def analyze(
         err.print("[bold red]error:[/] --format parquet needs --out PATH")
         raise typer.Exit(EXIT_USAGE)
     try:
-        settings = load_settings()
+        settings = with_targets(load_settings(), targets or ())
         result = run_analysis(inputs, settings, mapping, show_progress=not quiet)
     except AnalyzerError as exc:
         raise _fail(exc) from None
@@ -252,6 +262,24 @@ def analyze(
         print_summary(result, err if out_path is None else out)
     errors = report_issues(result, issues_out)
     raise typer.Exit(EXIT_PARTIAL if errors else EXIT_OK)
+
+
+def with_targets(settings: Settings, targets: Sequence[str]) -> Settings:
+    """``settings`` with ``targets`` added to ``stance.targets.targets`` (and target stance on)."""
+    if not targets:
+        return settings
+    from analyzer.stance.targets import parse_target
+
+    for target in targets:
+        parse_target(target)  # fails early, naming the bad value
+    merged = settings.model_dump()
+    configured = merged["stance"]["targets"]
+    merged["stance"]["targets"] = {
+        **configured,
+        "enabled": True,
+        "targets": (*configured["targets"], *targets),
+    }
+    return load_settings(**merged)
 
 
 def _explain_params(value: bool) -> None:
@@ -450,11 +478,15 @@ app.add_typer(evaluate_app, name="evaluate")
 @evaluate_app.command("stance")
 def evaluate_stance(
     dataset: Annotated[
-        str, typer.Option(help="rumoureval2019 (SDQC) or arc (claims).")
+        str,
+        typer.Option(
+            help="rumoureval2019 (SDQC), arc (claims) or ruw (target stance toward Russia and "
+            "Ukraine; evaluation only)."
+        ),
     ] = "rumoureval2019",
     split: Annotated[
         str,
-        typer.Option(help="rumoureval2019: train|dev|test; arc: test|leave-debate-out."),
+        typer.Option(help="rumoureval2019: train|dev|test; arc: test|leave-debate-out; ruw: test."),
     ] = "test",
     model: Annotated[
         str, typer.Option(help="Registered stance classifier; default: the configured one.")
@@ -477,6 +509,28 @@ def evaluate_stance(
     json_path, png_path = write_outputs(result, out_dir)
     out.print(format_result(result), highlight=False)
     out.print(f"wrote {json_path} and {png_path}")
+
+
+@evaluate_app.command("agreement")
+def evaluate_agreement(
+    split: Annotated[str, typer.Option(help="RumourEval split: train|dev|test.")] = "dev",
+    model: Annotated[
+        str, typer.Option(help="Stance classifier the pair model uses; default: the configured.")
+    ] = "",
+    data_dir: Annotated[
+        Path, typer.Option(help="Folder with rumoureval2019/.")
+    ] = PACKAGE_ROOT.parent.parent / "shared" / "data" / "stance",
+) -> None:
+    """Reply agreement on RumourEval direct replies (support=agree, deny=disagree, else neutral)."""
+    from analyzer.stance.target_evaluation import agreement_evaluation, format_agreement
+
+    try:
+        settings = load_settings()
+        chosen = model or settings.stance.model
+        metrics, ece, seconds = agreement_evaluation(data_dir, split, chosen, settings)
+    except AnalyzerError as exc:
+        raise _fail(exc) from None
+    out.print(format_agreement(metrics, ece, chosen, seconds), highlight=False)
 
 
 @app.command()

@@ -39,7 +39,7 @@ from analyzer.stance.conversations import SDQC, load_arc_pairs
 from analyzer.stance.datasets import RUMOUREVAL_FILE, to_sdqc
 from analyzer.stance.training import ClassificationMetrics, classification_metrics
 
-DATASETS: tuple[str, ...] = ("rumoureval2019", "arc")
+DATASETS: tuple[str, ...] = ("rumoureval2019", "arc", "ruw")
 WINNER_ALL_POSTS = 0.6187  # BLCU_NLP, SemEval-2019 task 7A (published)
 
 
@@ -98,9 +98,9 @@ def _calibration(stances: Sequence[StanceResult], gold_product: Sequence[str]) -
     )
 
 
-def evaluate_rumoureval(
-    data_dir: Path, split: str, model: str, settings: Settings | None = None
-) -> EvaluationResult:
+def rumoureval_corpus(data_dir: Path, split: str) -> tuple[pd.DataFrame, Corpus]:
+    """One RumourEval split as ``analyze`` sees it: source posts are articles, replies with text
+    are comments (with their ``parent_id``); also returns the split's rows, for scoring."""
     path = Path(data_dir) / RUMOUREVAL_FILE
     if not path.is_file():
         raise DataError(
@@ -135,9 +135,15 @@ def evaluate_rumoureval(
         articles.setdefault(
             row["thread_id"], Article(article_id=row["thread_id"], text=row["source_text"])
         )
-    stances, seconds = _run(
-        Corpus(tuple(articles.values()), tuple(comments)), _settings(model, settings)
-    )
+    return frame, Corpus(tuple(articles.values()), tuple(comments))
+
+
+def evaluate_rumoureval(
+    data_dir: Path, split: str, model: str, settings: Settings | None = None
+) -> EvaluationResult:
+    frame, corpus = rumoureval_corpus(data_dir, split)
+    comments = corpus.comments
+    stances, seconds = _run(corpus, _settings(model, settings))
     gold, pred, gold_all, pred_all = [], [], [], []
     judged: list[StanceResult] = []
     judged_gold: list[str] = []
@@ -251,6 +257,10 @@ def evaluate(
         return evaluate_rumoureval(data_dir, split, model, settings)
     if dataset == "arc":
         return evaluate_arc(data_dir, split, model, settings)
+    if dataset == "ruw":  # target stance (stance.targets); target_evaluation.py
+        from analyzer.stance.target_evaluation import evaluate_ruw  # noqa: PLC0415
+
+        return evaluate_ruw(data_dir, split, model, settings)
     raise DataError(f"unknown dataset '{dataset}'", hint=f"valid datasets: {', '.join(DATASETS)}")
 
 
