@@ -3,6 +3,7 @@
 from analyzer.coordination import (
     account,
     burst,
+    co_burst,
     co_commenting,
     generic_endorsement,
     near_duplicate,
@@ -18,6 +19,7 @@ __all__ = [
     "Detector",
     "account",
     "burst",
+    "co_burst",
     "co_commenting",
     "generic_endorsement",
     "near_duplicate",

@@ -12,7 +12,8 @@ import pytest
 
 from analyzer.config import CoordinationParams, SemanticParams
 from analyzer.coordination.semantic import SemanticDetector
-from analyzer.model import StanceLabel
+from analyzer.model import EvidenceKind, StanceLabel
+from tests.builders import make_comment
 from tests.coordination import threads
 
 
@@ -102,3 +103,51 @@ def test_organic_lookalike_is_not_flagged_with_semantic(
         [*threads.background(), *scenario.comments], scenario.stance, detectors=names
     )
     assert outcome.flagged() == set()
+
+
+def test_sibling_campaign_is_found_by_timing_not_text() -> None:
+    scenario = threads.sibling()
+    outcome = threads.run_detectors([*threads.background(), *scenario.comments])
+    threshold = CoordinationParams().flag_threshold
+    text_detectors = {"near_duplicate", "template"}
+    assert not any(s.detector in text_detectors for s in outcome.signals)
+    [signal] = [s for s in outcome.signals if s.detector == "co_burst"]
+    assert signal.score >= threshold
+    assert "4 accounts commented together in short bursts under 3 articles" in signal.summary
+    windows = [e for e in signal.evidence if e.kind is EvidenceKind.TIME_WINDOW]
+    assert [e.article_ids for e in windows] == [(a,) for a in threads.SIBLING_ARTICLES]
+    assert all(e.similarity == 1.0 for e in windows)  # nobody else commented in those bursts
+
+
+def test_a_one_off_account_in_the_burst_joins_through_shared_rare_terms() -> None:
+    scenario = threads.sibling_with_a_one_off_account()
+    outcome = threads.run_detectors([*threads.background(), *scenario.comments])
+    assert outcome.flagged() == scenario.planted
+    [cluster] = outcome.clusters
+    assert "persona_oneoff" in cluster.authors
+    [signal] = [s for s in outcome.signals if s.detector == "co_burst"]
+    [shared] = [e for e in signal.evidence if e.kind is EvidenceKind.SHARED_TEXT]
+    assert shared.shared_text == "#tunnelscam, kickbacks"
+    assert "sib-oneoff" in shared.comment_ids and "persona_oneoff" in shared.authors
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kickbacks, I tell you.",  # one rare term is not enough
+        "The mayor said the light rail line would open in 2027 #TunnelScam",  # article words
+        "Honestly this is really something else, people.",  # common words only
+    ],
+    ids=["one_term", "article_words", "common_words"],
+)
+def test_a_bystander_without_two_distinctive_shared_terms_stays_out(text: str) -> None:
+    scenario = threads.sibling()
+    bystander = make_comment(
+        "bystander",
+        text,
+        author="passerby",
+        article_id=threads.SIBLING_ARTICLES[1],
+        minutes=threads.SIBLING_STARTS[1] + 1.0,
+    )
+    outcome = threads.run_detectors([*threads.background(), *scenario.comments, bystander])
+    assert outcome.flagged() == scenario.planted

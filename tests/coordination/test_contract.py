@@ -135,6 +135,7 @@ def test_every_signal_family_is_registered() -> None:
     assert set(DETECTORS.names()) == {
         "account",
         "burst",
+        "co_burst",
         "co_commenting",
         "generic_endorsement",
         "near_duplicate",

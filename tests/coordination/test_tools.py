@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from analyzer.cli import app
-from analyzer.config import explain_params, load_settings
+from analyzer.config import Settings, explain_params, load_settings
 from analyzer.coordination.base import DETECTORS
 from analyzer.coordination.sensitivity import parse_value, sensitivity, with_value
 from analyzer.errors import ConfigError
@@ -31,8 +31,13 @@ class _NeutralStance:
         return [make_stance(c.comment_id) for c in comments]
 
 
-def _pipeline() -> Pipeline:
-    settings = load_settings()
+def _settings(without: tuple[str, ...] = ()) -> Settings:
+    names = [n for n in load_settings().coordination.detectors if n not in without]
+    return load_settings(coordination={"detectors": names})
+
+
+def _pipeline(settings: Settings | None = None) -> Pipeline:
+    settings = settings or load_settings()
     detectors = [
         DETECTORS.get(n)(getattr(settings.coordination, n)) for n in settings.coordination.detectors
     ]
@@ -100,7 +105,9 @@ def test_parse_value(text: str, value: object) -> None:
 
 def test_sensitivity_shows_how_a_window_changes_the_findings() -> None:
     parameter = "coordination.co_commenting.window_seconds"
-    short, configured = sensitivity(_corpus(), load_settings(), parameter, [60, 900], _pipeline())
+    # Without co_burst, which finds the crew by its bursts whatever the co-commenting window.
+    settings = _settings(without=("co_burst",))
+    short, configured = sensitivity(_corpus(), settings, parameter, [60, 900], _pipeline(settings))
     assert configured.is_reference and not short.is_reference
     assert (configured.clusters, configured.flagged_comments, configured.kept) == (2, 16, 1.0)
     # The crew posts 4 minutes apart: a one-minute window keeps only the copy-paste cluster.
@@ -110,13 +117,24 @@ def test_sensitivity_shows_how_a_window_changes_the_findings() -> None:
 
 def test_the_window_shortcut_reaches_every_detector() -> None:
     [row] = sensitivity(_corpus(), load_settings(), "window", [60.0], _pipeline())
-    assert row.clusters == 0  # copies 2 minutes apart and the crew 4 minutes apart both vanish
+    # Copies 2 minutes apart vanish; the crew 4 minutes apart is still one burst per article
+    # (co_burst has quiet gaps, not a window), but only its co_burst evidence remains.
+    assert (row.clusters, row.flagged_comments, row.added) == (1, 12, 0)
+    settings = _settings(without=("co_burst",))
+    [empty] = sensitivity(_corpus(), settings, "window", [60.0], _pipeline(settings))
+    assert empty.clusters == 0
 
 
 def test_account_network_links_accounts_per_detector(result: AnalysisResult) -> None:
     network = account_network(result)
     types = {e.edge_type for e in network.edges}
-    assert types == {"near_duplicate", "co_commenting"}
+    assert types == {"near_duplicate", "co_commenting", "co_burst"}
+    crew = [e for e in network.edges if e.edge_type == "co_burst"]
+    assert {(e.source, e.target) for e in crew} == {
+        ("crew0", "crew1"),
+        ("crew0", "crew2"),
+        ("crew1", "crew2"),
+    }
     copy = [e for e in network.edges if e.edge_type == "near_duplicate"]
     assert len(copy) == 6  # 4 accounts, every pair
     assert all(e.weight == 1 and e.score > 0.9 and len(e.cluster_ids) == 1 for e in copy)
@@ -137,7 +155,7 @@ def test_exports_open_as_graphml_and_toolkit_csv(result: AnalysisResult, tmp_pat
         "weight",
         "edge_type",
     ]
-    assert len(rows) == 10
+    assert len(rows) == 13  # header, 6 copy-paste pairs, 3 co-commenting and 3 co_burst pairs
     with nodes.open(encoding="utf-8") as stream:
         header = next(csv.reader(stream))
     assert header[:3] == ["Id", "username", "message_0"]

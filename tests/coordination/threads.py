@@ -262,6 +262,64 @@ def generic_endorsement() -> Scenario:
     return Scenario(comments, frozenset(c.comment_id for c in comments), stance)
 
 
+# One persona, four accounts, a different post each time: they share a hashtag or a few words,
+# never a sentence, so only the timing (and the rare terms) ties them together.
+_SIBLING_POSTS = (
+    (
+        "Another billion down the drain while our roads crumble #TunnelScam",
+        "Ask yourself who owns the firms bidding on this contract #TunnelScam",
+        "My grandfather paid taxes for sixty years and this is the thanks #TunnelScam",
+        "Council members will retire rich, guaranteed. Follow the kickbacks #TunnelScam",
+    ),
+    (
+        "Nobody voted for a tunnel to nowhere #TunnelScam",
+        "The consultants already billed us twice, look it up #TunnelScam",
+        "Same engineers who botched the bridge, same promises #TunnelScam",
+        "Kickbacks all the way down, mark my words #TunnelScam",
+    ),
+    (
+        "They will ask for more money next spring, watch #TunnelScam",
+        "Where did the last overrun go? Nobody knows #TunnelScam",
+        "Wake up neighbours, this is theft in broad daylight #TunnelScam",
+        "Kickbacks and overruns, the only things this council builds #TunnelScam",
+    ),
+)
+SIBLING_ARTICLES = ("art1", "art4", "art6")
+SIBLING_STARTS = (7000.0, 7200.0, 7500.0)  # minutes; each burst lasts about two minutes
+
+
+def sibling() -> Scenario:
+    """Four accounts post different texts of one persona under three articles, each time
+    within about two minutes of each other while nobody else is commenting."""
+    comments = []
+    for day, (article, start) in enumerate(zip(SIBLING_ARTICLES, SIBLING_STARTS, strict=True)):
+        for k, text in enumerate(_SIBLING_POSTS[day]):
+            comments.append(
+                make_comment(
+                    f"sib-{day}-{k}",
+                    text,
+                    author=f"persona{k}",
+                    article_id=article,
+                    minutes=start + 0.6 * k + 0.1 * day,
+                )
+            )
+    return Scenario(tuple(comments), frozenset(c.comment_id for c in comments))
+
+
+def sibling_with_a_one_off_account() -> Scenario:
+    """The sibling campaign plus a fifth account that posts once, inside the group's burst,
+    using two of the group's rare terms ('#tunnelscam', 'kickbacks')."""
+    base = sibling()
+    extra = make_comment(
+        "sib-oneoff",
+        "Kickbacks everywhere you look #TunnelScam",
+        author="persona_oneoff",
+        article_id=SIBLING_ARTICLES[1],
+        minutes=SIBLING_STARTS[1] + 1.0,
+    )
+    return Scenario((*base.comments, extra), base.planted | {extra.comment_id})
+
+
 # ----- organic look-alikes -------------------------------------------------------------------
 
 
@@ -401,6 +459,84 @@ def heavy_regulars() -> Scenario:
     return Scenario(tuple(comments), frozenset())
 
 
+_ARGUMENT = (
+    "You keep saying that but the numbers in the appendix say otherwise.",
+    "Show me one transit project in this province that came in on budget.",
+    "The appendix counts the federal grant twice, read it again.",
+)
+_CROWD = (
+    "Just got home and saw this, what a mess.",
+    "The photos of the site are unbelievable.",
+    "I knew this would happen the day they signed.",
+    "Does anyone know if the vote is still on Thursday?",
+    "My neighbour works on the project and says morale is low.",
+    "Typical. Absolutely typical.",
+    "Can the province step in at this point?",
+    "I want to hear from the engineers, not the politicians.",
+)
+
+
+def busy_thread_regulars() -> Scenario:
+    """Three regulars who argue with each other under the same two articles within minutes,
+    as Globe and Mail regulars do, in busy threads where eight other readers comment in the
+    same minutes: co-timed, repeatedly, but a small part of the crowd."""
+    comments: list[Comment] = []
+    for day, article in enumerate(("art2", "art3")):
+        start = 16000 + 1440 * day
+        for k in range(3):
+            comments.append(
+                make_comment(
+                    f"argue-{day}-{k}",
+                    f"{_ARGUMENT[k]} ({article})",
+                    author=f"arguer{k}",
+                    article_id=article,
+                    minutes=start + 1.5 * k,
+                )
+            )
+        for k, text in enumerate(_CROWD):
+            comments.append(
+                make_comment(
+                    f"crowd-{day}-{k}",
+                    text,
+                    author=f"crowd{day}_{k}",
+                    article_id=article,
+                    minutes=start + 0.4 * k,
+                )
+            )
+    return Scenario(tuple(comments), frozenset())
+
+
+_APART = (
+    "Morning read: the tunnel budget again, I see.",
+    "Lunch break thought, why is the appendix so thin?",
+    "Evening here, and still no ridership numbers.",
+    "Coffee first, then another transit story.",
+    "Noon update on the contract, nothing new really.",
+    "Late again, but the comments here are good tonight.",
+    "Early start today, council seems stuck.",
+    "Afternoon, has the province replied yet?",
+    "Night owl here, the engineering report is worth a read.",
+)
+
+
+def regulars_hours_apart() -> Scenario:
+    """Three regulars under the same three quiet articles, each at their own hour: the same
+    articles (co-commenting), but never together in one burst."""
+    comments = []
+    for day, article in enumerate(("art2", "art3", "art5")):
+        for k in range(3):
+            comments.append(
+                make_comment(
+                    f"apart-{day}-{k}",
+                    _APART[3 * day + k],
+                    author=f"regular_apart{k}",
+                    article_id=article,
+                    minutes=18000 + 1440 * day + 120 * k,
+                )
+            )
+    return Scenario(tuple(comments), frozenset())
+
+
 CAMPAIGNS = {
     "copy_paste": (copy_paste, "near_duplicate"),
     "template": (template, "template"),
@@ -408,6 +544,7 @@ CAMPAIGNS = {
     "slow_co_commenting": (slow_co_commenting, "co_commenting"),
     "sockpuppets": (sockpuppets, "style"),
     "generic_endorsement": (generic_endorsement, "generic_endorsement"),
+    "sibling": (sibling, "co_burst"),
 }
 
 LOOKALIKES = {
@@ -416,6 +553,8 @@ LOOKALIKES = {
     "diverse_genuine_burst": diverse_burst,
     "readers_quoting_the_article": quoting_the_article,
     "two_heavy_regulars": heavy_regulars,
+    "regulars_co_timed_in_busy_threads": busy_thread_regulars,
+    "regulars_on_the_same_articles_hours_apart": regulars_hours_apart,
 }
 
 
@@ -435,6 +574,7 @@ ALL_DETECTORS = (
     "near_duplicate",
     "template",
     "burst",
+    "co_burst",
     "co_commenting",
     "style",
     "generic_endorsement",
