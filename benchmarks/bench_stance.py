@@ -1,19 +1,29 @@
 """Stance-step speed: the shipped int8 ONNX classifier vs the same network in torch, same run.
 
 Input: the RumourEval-2019 test replies (from ../shared/data/stance), as ``analyze`` sees them
-(each source post is the article, replies are comments with their parent ids). Measured:
+(each source post is the article, replies are comments with their parent ids). Measured, each
+after a warm-up so that model and lingua loading are excluded:
 
-- ``minilm_stance`` end to end (language gate, context, features, ONNX, calibration, evidence),
-  after a warm-up call so model and lingua loading are excluded;
-- the same with ``explain`` off (no leave-one-sentence-out passes);
-- the model step alone: int8 ONNX vs the torch network (all-MiniLM-L6-v2 + the same head shape,
-  fp32) on the very same token batches -- the torch weights are the base encoder's, which does
-  not change the arithmetic cost, because the fine-tuned fp32 weights are not shipped (90 MB);
-- the TF-IDF baseline end to end, for reference, when its model is present.
+- the stance step end to end through ``Pipeline.run`` (coordination detectors off): language
+  gate, context, features, int8 ONNX, calibration, evidence (``explain`` on, the default), and
+  the same with ``explain`` off; for the default profile (128 tokens, every comment through
+  the encoder) and for ``stance.fast`` (64 tokens, the lexical gate decides plain comments);
+- the same pipelines with the torch network (fp32) in place of the ONNX session, so the
+  end-to-end ratio int8 / torch is measured on identical work around the model;
+- the model step alone: int8 ONNX vs torch fp32 on the very same token batches. The torch
+  weights are the base encoder's plus a head of the shipped shape: the fine-tuned fp32 weights
+  are not shipped (90 MB), and the arithmetic cost does not depend on the weights' values;
+- the TF-IDF baseline end to end, for reference;
+- with ``--cli``: the ``comment-analyzer analyze`` command on the same input (written to a
+  temporary JSONL file, never into the repo), whole process, with ``minilm_stance`` and with
+  ``tfidf_baseline`` (both profiles); the difference is the MiniLM stance step including its
+  one-off model and lingua loading.
 
-Prints a Markdown table and writes ``benchmarks/out/stance.json``. Usage::
+Timings on a shared machine are noisy: the load average is printed next to each row, and the
+ratios (measured in the same run) are the numbers to compare. Prints a Markdown table and
+writes ``benchmarks/out/stance.json``. Usage::
 
-    python benchmarks/bench_stance.py [--limit 800] [--threads 2]
+    python benchmarks/bench_stance.py [--limit 0] [--threads 2] [--cli]
 """
 
 from __future__ import annotations
@@ -22,15 +32,15 @@ import argparse
 import json
 import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
-
-from analyzer.model import Article, Comment
-from analyzer.stance.datasets import RUMOUREVAL_FILE
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = (
@@ -38,31 +48,7 @@ DEFAULT_DATA = (
 )
 
 
-def rumoureval_test(data_dir: Path, limit: int) -> tuple[list[Comment], dict[str, Article]]:
-    frame = pd.read_csv(data_dir / RUMOUREVAL_FILE, dtype=str, keep_default_na=False)
-    frame = frame[frame["split"] == "test"]
-    articles = {
-        t: Article(article_id=t, text=s)
-        for t, s in zip(frame["thread_id"], frame["source_text"], strict=True)
-    }
-    comments = [
-        Comment(
-            comment_id=r["post_id"],
-            article_id=r["thread_id"],
-            text=r["text"],
-            parent_id=None if r["parent_id"] in {"", r["thread_id"]} else r["parent_id"],
-        )
-        for r in _rows(frame)
-        if r["depth"] not in {"", "0"} and r["text"].strip() not in {"", "[deleted]", "[removed]"}
-    ]
-    return comments[:limit] if limit else comments, articles
-
-
-def _rows(frame: pd.DataFrame) -> list[dict[str, str]]:
-    return [{str(k): str(v) for k, v in row.items()} for row in frame.to_dict("records")]
-
-
-def timed(fn: Any, repeats: int = 1) -> float:
+def timed(fn: Callable[[], object], repeats: int = 1) -> float:
     best = float("inf")
     for _ in range(repeats):
         started = time.perf_counter()
@@ -71,118 +57,205 @@ def timed(fn: Any, repeats: int = 1) -> float:
     return best
 
 
+class TorchSession:
+    """Quacks like the onnxruntime session the classifier calls, running the torch network."""
+
+    def __init__(self, net: Any) -> None:
+        self.net = net
+
+    def run(self, names: Sequence[str], feed: dict[str, np.ndarray]) -> list[np.ndarray]:
+        import torch  # noqa: PLC0415
+
+        with torch.inference_mode():
+            logits = self.net(
+                torch.from_numpy(feed["input_ids"]),
+                torch.from_numpy(feed["attention_mask"]),
+                torch.from_numpy(feed["features"]),
+            )
+        return [logits.numpy()]
+
+
+def write_jsonl(corpus: Any, path: Path) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for article in corpus.articles:
+            record = {"article_id": article.article_id, "text": article.text}
+            handle.write(json.dumps(record) + "\n")
+        for comment in corpus.comments:
+            record = {
+                "comment_id": comment.comment_id,
+                "article_id": comment.article_id,
+                "text": comment.text,
+                "parent_id": comment.parent_id or comment.article_id,
+            }
+            handle.write(json.dumps(record) + "\n")
+
+
+def run_cli(input_path: Path, model: str, threads: int, *, fast: bool = False) -> float:
+    env = {
+        **os.environ,
+        "ANALYZER_STANCE__MODEL": model,
+        "ANALYZER_STANCE__FAST": str(fast).lower(),
+        "ANALYZER_STANCE__THREADS": str(threads),
+        "ANALYZER_COORDINATION__DETECTORS": "[]",
+    }
+    cli = Path(sys.executable).parent / "comment-analyzer"
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        subprocess.run(
+            [str(cli), "analyze", str(input_path), "--out", f"{tmp}/out.jsonl", "--quiet"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        return time.perf_counter() - started
+
+
+def load() -> float:
+    return os.getloadavg()[0]
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--limit", type=int, default=0, help="replies to use (0 = all 1,7xx)")
+    parser.add_argument("--limit", type=int, default=0, help="replies to use (0 = all 1,659)")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--repeats", type=int, default=1, help="best of N timings")
+    parser.add_argument("--cli", action="store_true", help="also time `comment-analyzer analyze`")
     args = parser.parse_args()
 
     import torch  # noqa: PLC0415
 
-    from analyzer.config import StanceParams  # noqa: PLC0415
-    from analyzer.stance.encoder import join_context, minilm_dir  # noqa: PLC0415
-    from analyzer.stance.features import conversation_features  # noqa: PLC0415
-    from analyzer.stance.minilm_stance import MiniLMStanceClassifier, thread_structure  # noqa: PLC0415
+    from analyzer.config import load_settings  # noqa: PLC0415
+    from analyzer.model import Corpus  # noqa: PLC0415
+    from analyzer.pipeline import Pipeline  # noqa: PLC0415
+    from analyzer.stance.encoder import minilm_dir  # noqa: PLC0415
+    from analyzer.stance.evaluation import rumoureval_corpus  # noqa: PLC0415
+    from analyzer.stance.minilm_stance import DEFAULT_BATCH_SIZE  # noqa: PLC0415
     from analyzer.stance.training_minilm import SHIPPED_CONFIG, build_net  # noqa: PLC0415
 
     torch.set_num_threads(args.threads)
-    comments, articles = rumoureval_test(args.data_dir, args.limit)
+    _, full = rumoureval_corpus(args.data_dir, "test")
+    comments = full.comments[: args.limit] if args.limit else full.comments
+    corpus = Corpus(full.articles, comments)
     n = len(comments)
     rows: list[dict[str, Any]] = []
 
-    def add(name: str, seconds: float, note: str = "") -> None:
+    def add(name: str, seconds: float, load_avg: float, note: str = "") -> None:
         rows.append(
-            {"step": name, "seconds": seconds, "comments_per_second": n / seconds, "note": note}
+            {
+                "step": name,
+                "seconds": seconds,
+                "comments_per_second": n / seconds,
+                "load_average": load_avg,
+                "note": note,
+            }
         )
 
-    params = StanceParams(model="minilm_stance", threads=args.threads)
-    classifier = MiniLMStanceClassifier.from_params(params)
-    classifier.predict(comments[:8], articles)  # warm-up: ONNX session, lingua models
-    add(
-        "minilm_stance end to end (int8 ONNX, explain on)",
-        timed(lambda: classifier.predict(comments, articles)),
-    )
-    quiet = MiniLMStanceClassifier.from_params(params.model_copy(update={"explain": False}))
-    quiet.predict(comments[:8], articles)
-    add(
-        "minilm_stance end to end (int8 ONNX, explain off)",
-        timed(lambda: quiet.predict(comments, articles)),
-    )
-
-    # The model step alone, same inputs for both runtimes.
-    model = classifier.model
-    thread = thread_structure(comments)
-    segment_a = [
-        join_context(articles[c.article_id].text, p)
-        for c, p in zip(comments, thread.parents, strict=True)
-    ]
-    texts = [c.text for c in comments]
-    features = conversation_features(texts, thread.parents, thread.depths)
-    onnx_seconds = timed(lambda: model.raw_logits(segment_a, texts, features, args.batch_size))
-    add("model step: int8 ONNX", onnx_seconds, "length-sorted batches, dynamic padding")
+    def pipeline(model: str, *, explain: bool = True, fast: bool = False) -> Pipeline:
+        stance: dict[str, Any] = {"model": model, "threads": args.threads, "explain": explain}
+        if model == "minilm_stance":
+            stance["fast"] = fast
+        settings = load_settings(stance=stance, coordination={"detectors": ()})
+        built = Pipeline.from_settings(settings)
+        built.run(Corpus(corpus.articles, corpus.comments[:16]))  # warm-up: sessions, lingua
+        return built
 
     net = build_net(SHIPPED_CONFIG, minilm_dir()).eval()
-    lengths = model.tokenizer.lengths(segment_a, texts)
-    order = sorted(range(n), key=lambda i: lengths[i])
+    ratios: dict[str, float] = {}
+    for fast in (False, True):
+        profile = "fast profile (64 tokens + lexical gate)" if fast else "default profile"
+        int8 = pipeline("minilm_stance", fast=fast)
+        onnx_e2e = timed(lambda p=int8: p.run(corpus), args.repeats)
+        add(f"stance step end to end, int8 ONNX, {profile}, explain on", onnx_e2e, load())
+        quiet = pipeline("minilm_stance", explain=False, fast=fast)
+        add(
+            f"stance step end to end, int8 ONNX, {profile}, explain off",
+            timed(lambda p=quiet: p.run(corpus), args.repeats),
+            load(),
+        )
+        reference = pipeline("minilm_stance", fast=fast)
+        reference.stance.model._session = TorchSession(net)  # type: ignore[attr-defined]
+        torch_e2e = timed(lambda p=reference: p.run(corpus), args.repeats)
+        add(f"stance step end to end, torch fp32 model, {profile}, explain on", torch_e2e, load())
+        ratios["fast" if fast else "default"] = torch_e2e / onnx_e2e
 
-    def torch_pass() -> None:
-        with torch.inference_mode():
-            for start in range(0, n, args.batch_size):
-                idx = order[start : start + args.batch_size]
-                enc = model.tokenizer.encode([segment_a[i] for i in idx], [texts[i] for i in idx])
-                net(
-                    torch.from_numpy(enc.input_ids),
-                    torch.from_numpy(enc.attention_mask),
-                    torch.from_numpy(features[idx]),
-                )
+    # The model step alone (default profile, 128 tokens), same batches for both runtimes.
+    classifier: Any = pipeline("minilm_stance", explain=False).stance
+    model = classifier.model
+    inputs = classifier.inputs(comments, {a.article_id: a for a in corpus.articles})
+    segment_a, texts, features = list(inputs.segment_a), list(inputs.texts), inputs.features
+    m = len(texts)
+    onnx_seconds = timed(lambda: model.raw_logits(segment_a, texts, features), args.repeats)
+    add("model step: int8 ONNX, 128 tokens", onnx_seconds, load(), f"{m} pairs, sorted batches")
+    session = model._session
+    model._session = TorchSession(net)
+    torch_seconds = timed(lambda: model.raw_logits(segment_a, texts, features), args.repeats)
+    model._session = session
+    add("model step: torch fp32, same batches", torch_seconds, load(), "base-encoder weights")
 
-    torch_seconds = timed(torch_pass)
-    add("model step: torch fp32", torch_seconds, "same batches; base-encoder weights (same cost)")
+    baseline = pipeline("tfidf_baseline")
+    add("tfidf_baseline end to end", timed(lambda: baseline.run(corpus), args.repeats), load())
 
-    baseline_note = ""
-    try:
-        from analyzer.stance.baseline import TfidfBaselineClassifier  # noqa: PLC0415
+    cli: dict[str, float] = {}
+    if args.cli:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "rumoureval-test.jsonl"
+            write_jsonl(corpus, path)
+            cli["minilm_stance"] = run_cli(path, "minilm_stance", args.threads)
+            cli["load_minilm"] = load()
+            cli["minilm_stance_fast"] = run_cli(path, "minilm_stance", args.threads, fast=True)
+            cli["load_minilm_fast"] = load()
+            cli["tfidf_baseline"] = run_cli(path, "tfidf_baseline", args.threads)
+            cli["load_baseline"] = load()
 
-        baseline = TfidfBaselineClassifier.from_params(StanceParams())
-        baseline.predict(comments[:8], articles)
-        add("tfidf_baseline end to end", timed(lambda: baseline.predict(comments, articles)))
-    except Exception as exc:  # the baseline is optional here: report why it is missing
-        baseline_note = f"baseline not measured: {exc}"
-
+    rows_tokens = model.tokenizer.encode_rows(segment_a, texts)
+    order = sorted(range(m), key=lambda i: len(rows_tokens[i]))
     padded = [
-        model.tokenizer.encode(
-            [segment_a[i] for i in order[s : s + args.batch_size]],
-            [texts[i] for i in order[s : s + args.batch_size]],
-        ).input_ids.shape[1]
-        for s in range(0, n, args.batch_size)
+        max(len(rows_tokens[i]) for i in order[s : s + DEFAULT_BATCH_SIZE])
+        for s in range(0, m, DEFAULT_BATCH_SIZE)
     ]
     summary = {
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"load average {os.getloadavg()[0]:.1f}",
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
         "threads": args.threads,
         "comments": n,
+        "max_length": model.manifest.max_length,
         "mean_padded_tokens": float(np.mean(padded)),
-        "onnx_over_torch_speedup": torch_seconds / onnx_seconds,
+        "mean_tokens": float(np.mean([len(r) for r in rows_tokens])),
+        "model_step_onnx_over_torch": torch_seconds / onnx_seconds,
+        "end_to_end_onnx_over_torch": ratios,
+        "cli_seconds": cli,
         "rows": rows,
-        "note": baseline_note,
     }
     out = REPO_ROOT / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / "stance.json").write_text(json.dumps(summary, indent=1))
     print(
-        f"{n} RumourEval test replies; {summary['machine']}; threads {args.threads}; "
-        f"mean padded length {summary['mean_padded_tokens']:.0f} tokens"
+        f"{n} RumourEval test replies; {summary['machine']}; threads {args.threads}; max length "
+        f"{summary['max_length']}; mean tokens {summary['mean_tokens']:.0f}, mean padded "
+        f"{summary['mean_padded_tokens']:.0f}"
     )
-    print("| step | comments/s | seconds | note |\n|---|---|---|---|")
+    print("| step | comments/s | seconds | load average | note |\n|---|---|---|---|---|")
     for r in rows:
         print(
-            f"| {r['step']} | {r['comments_per_second']:.0f} | {r['seconds']:.1f} | {r['note']} |"
+            f"| {r['step']} | {r['comments_per_second']:.0f} | {r['seconds']:.2f} | "
+            f"{r['load_average']:.1f} | {r['note']} |"
         )
-    print(f"int8 ONNX / torch fp32 speed ratio: {summary['onnx_over_torch_speedup']:.2f}x")
-    if baseline_note:
-        print(baseline_note)
+    print(
+        f"int8 ONNX / torch fp32 speed ratio: model step {torch_seconds / onnx_seconds:.2f}x; "
+        f"stance step end to end {ratios['default']:.2f}x (default profile), "
+        f"{ratios['fast']:.2f}x (fast profile)"
+    )
+    if cli:
+        print(
+            f"`comment-analyzer analyze` (whole process, stance only): minilm_stance "
+            f"{cli['minilm_stance']:.1f} s (load {cli['load_minilm']:.1f}), fast profile "
+            f"{cli['minilm_stance_fast']:.1f} s (load {cli['load_minilm_fast']:.1f}), "
+            f"tfidf_baseline {cli['tfidf_baseline']:.1f} s (load {cli['load_baseline']:.1f}); "
+            "difference "
+            f"{cli['minilm_stance'] - cli['tfidf_baseline']:.1f} s / "
+            f"{cli['minilm_stance_fast'] - cli['tfidf_baseline']:.1f} s for {n} comments "
+            "(includes loading the ONNX model and lingua once)"
+        )
     return 0
 
 

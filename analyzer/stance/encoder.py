@@ -106,24 +106,56 @@ class PairTokenizer:
             raise ModelError(f"the tokenizer has no {token} token", hint="use the MiniLM tokenizer")
         return int(value)
 
-    def _word_ids(self, texts: Sequence[str], limit: int) -> list[list[int]]:
+    def _word_ids(
+        self, texts: Sequence[str], limit: int
+    ) -> tuple[list[list[int]], list[list[int]]]:
+        """WordPiece ids of each text (at most ``limit``) and the character end of each id."""
         # Cut very long texts before WordPiece: the budget is small and tokenizing a whole
-        # article per comment would dominate the run time.
-        clipped = [text[: limit * 8] for text in texts]
+        # article per comment would dominate the run time. Repeated texts (many replies share
+        # one article context) are tokenized once.
+        unique = {text: k for k, text in enumerate(dict.fromkeys(texts))}
+        clipped = [text[: limit * 8] for text in unique]
         encodings = self._tokenizer.encode_batch(clipped, add_special_tokens=False)
-        return [list(e.ids[:limit]) for e in encodings]
+        ids = [list(e.ids[:limit]) for e in encodings]
+        ends = [[end for _, end in e.offsets[:limit]] for e in encodings]
+        return [ids[unique[t]] for t in texts], [ends[unique[t]] for t in texts]
 
-    def encode(self, contexts: Sequence[str], comments: Sequence[str]) -> EncodedBatch:
+    def _kept(self, context: Sequence[int], comment: Sequence[int]) -> tuple[int, int]:
+        """Tokens kept of the context and of the comment: the comment gets at least 2/3."""
+        budget = self.max_length - 3
+        keep_comment = min(len(comment), budget - min(len(context), budget // 3))
+        return min(len(context), budget - keep_comment), keep_comment
+
+    def encode_rows(self, contexts: Sequence[str], comments: Sequence[str]) -> list[list[int]]:
+        """Unpadded ``[CLS] context [SEP] comment [SEP]`` token ids, one list per pair."""
         if len(contexts) != len(comments):
             raise ValueError(f"{len(contexts)} contexts for {len(comments)} comments")
         budget = self.max_length - 3
-        comment_ids = self._word_ids(comments, budget)
-        context_ids = self._word_ids(contexts, budget)
+        comment_ids, _ = self._word_ids(comments, budget)
+        context_ids, _ = self._word_ids(contexts, budget)
         rows: list[list[int]] = []
         for ctx, com in zip(context_ids, comment_ids, strict=True):
-            keep_comment = min(len(com), budget - min(len(ctx), budget // 3))
-            keep_context = min(len(ctx), budget - keep_comment)
+            keep_context, keep_comment = self._kept(ctx, com)
             rows.append([self._cls, *ctx[:keep_context], self._sep, *com[:keep_comment], self._sep])
+        return rows
+
+    def comment_chars_read(self, contexts: Sequence[str], comments: Sequence[str]) -> list[int]:
+        """How many leading characters of each comment fit in the model input (the rest is
+        truncated away and cannot affect the prediction)."""
+        budget = self.max_length - 3
+        comment_ids, comment_ends = self._word_ids(comments, budget)
+        context_ids, _ = self._word_ids(contexts, budget)
+        read = []
+        for ctx, com, ends, text in zip(
+            context_ids, comment_ids, comment_ends, comments, strict=True
+        ):
+            _, keep_comment = self._kept(ctx, com)
+            whole = keep_comment == len(com) and len(text) <= budget * 8
+            read.append(len(text) if whole else (ends[keep_comment - 1] if keep_comment else 0))
+        return read
+
+    def pad(self, rows: Sequence[Sequence[int]]) -> EncodedBatch:
+        """Rows padded to the longest of them (dynamic padding)."""
         width = max((len(r) for r in rows), default=0)
         ids = np.full((len(rows), width), self._pad, dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=np.int64)
@@ -132,17 +164,13 @@ class PairTokenizer:
             mask[i, : len(row)] = 1
         return EncodedBatch(input_ids=ids, attention_mask=mask)
 
+    def encode(self, contexts: Sequence[str], comments: Sequence[str]) -> EncodedBatch:
+        return self.pad(self.encode_rows(contexts, comments))
+
     def encode_single(self, texts: Sequence[str]) -> EncodedBatch:
         """``[CLS] text [SEP]`` rows, as the sentence-embedding model expects."""
-        word_ids = self._word_ids(texts, self.max_length - 2)
-        rows = [[self._cls, *ids, self._sep] for ids in word_ids]
-        width = max((len(r) for r in rows), default=0)
-        ids = np.full((len(rows), width), self._pad, dtype=np.int64)
-        mask = np.zeros((len(rows), width), dtype=np.int64)
-        for i, row in enumerate(rows):
-            ids[i, : len(row)] = row
-            mask[i, : len(row)] = 1
-        return EncodedBatch(input_ids=ids, attention_mask=mask)
+        word_ids, _ = self._word_ids(texts, self.max_length - 2)
+        return self.pad([[self._cls, *ids, self._sep] for ids in word_ids])
 
     def lengths(self, contexts: Sequence[str], comments: Sequence[str]) -> list[int]:
         """Approximate token lengths (without tokenizing), for length-sorted batching."""

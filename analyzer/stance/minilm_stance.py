@@ -12,7 +12,8 @@ Around the model:
 - long articles: the title, the lead and the sentences most relevant to the comment (context.py),
   reported as ``article_passage`` evidence ("responds to: ...");
 - evidence: for support/oppose comments of several sentences, the sentence whose removal lowers
-  the label's probability most (leave-one-sentence-out), with character offsets;
+  the label's probability most (leave-one-sentence-out over the sentences inside the model's
+  input window), with character offsets;
 - abstention below ``abstain_below`` confidence.
 
 Inference needs onnxruntime, tokenizers and lingua only (the ``stance`` extra); they are
@@ -49,12 +50,14 @@ from analyzer.model import (
     StanceResult,
 )
 from analyzer.stance.base import STANCE_CLASSIFIERS
+from analyzer.stance.baseline import BaselineModel, read_model, resolve_model_path
 from analyzer.stance.calibration import (
     PRODUCT_LABELS,
     product_scores,
     questioning_scores,
     softmax,
 )
+from analyzer.stance.cascade import LexicalGate, baseline_outputs, gate_inputs
 from analyzer.stance.context import ArticleContext, ContextSelector
 from analyzer.stance.encoder import PairTokenizer, join_context
 from analyzer.stance.features import FEATURE_NAMES, conversation_features
@@ -71,6 +74,7 @@ CARD_FILE = "MODEL_CARD.md"
 DEFAULT_MODEL_DIR = DEFAULT_MODELS_DIR / "minilm_stance"
 LABEL_ORDER: tuple[StanceLabel, ...] = tuple(StanceLabel(label) for label in PRODUCT_LABELS)
 MAX_EXPLAINED_SENTENCES = 8
+DEFAULT_BATCH_SIZE = 32
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
 
 
@@ -92,6 +96,7 @@ class MiniLMManifest:
     offsets: tuple[float, ...]
     temperature: float
     version: str
+    fast: Mapping[str, Any] | None  # the fast profile: max_length, temperature, gate (cascade.py)
 
     @classmethod
     def read(cls, path: Path) -> MiniLMManifest:
@@ -117,6 +122,7 @@ class MiniLMManifest:
             offsets=tuple(float(x) for x in raw["offsets"]),
             temperature=float(raw["temperature"]),
             version=str(raw["version"]),
+            fast=raw.get("fast"),
         )
         if manifest.feature_names != FEATURE_NAMES:
             raise ModelError(
@@ -135,7 +141,14 @@ class MiniLMManifest:
 class MiniLMStanceModel:
     """ONNX graph + tokenizer + calibration: pairs in, calibrated 5-class probabilities out."""
 
-    def __init__(self, model_dir: Path, *, threads: int = 0) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        *,
+        threads: int = 0,
+        fast: bool = False,
+        baseline_path: Path | None = None,
+    ) -> None:
         model_dir = Path(model_dir)
         if not model_dir.is_dir():
             raise ModelError(
@@ -169,28 +182,68 @@ class MiniLMStanceModel:
                 hint="install the stance extra: pip install -e '.[stance]'",
             ) from None
         options = ort.SessionOptions()
+        # One graph, run batch after batch: all threads go to the operators (intra-op).
         options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self._session: Any = ort.InferenceSession(
             str(onnx_path), options, providers=["CPUExecutionProvider"]
         )
-        self.tokenizer = PairTokenizer(model_dir / TOKENIZER_FILE, self.manifest.max_length)
         self._offsets = np.asarray(self.manifest.offsets, dtype=np.float64)
+        self.temperature = self.manifest.temperature
+        max_length = self.manifest.max_length
+        self.gate: LexicalGate | None = None
+        self.baseline: BaselineModel | None = None
+        if fast:
+            profile = self.manifest.fast
+            if profile is None:
+                raise ModelError(
+                    f"{model_dir} has no fast profile (lexical gate) in its manifest",
+                    hint="set stance.fast=false, or fit one with "
+                    "`python -m analyzer.stance.training_minilm gate`",
+                )
+            source = str(model_dir / MANIFEST_FILE)
+            try:
+                max_length = int(profile["max_length"])
+                self.temperature = float(profile["temperature"])
+                gate_json = profile["gate"]
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ModelError(
+                    f"{source}: the fast profile is malformed: {exc}",
+                    hint="refit it with `python -m analyzer.stance.training_minilm gate`",
+                ) from None
+            self.gate = LexicalGate.from_json(gate_json, source=source)
+            self.baseline, baseline_sha256 = read_model(resolve_model_path(baseline_path))
+            if baseline_sha256 != self.gate.baseline_sha256:
+                raise ModelError(
+                    f"the lexical gate of {model_dir} was fitted with the TF-IDF baseline "
+                    f"{self.gate.baseline_sha256[:12]}..., but the baseline found is "
+                    f"{baseline_sha256[:12]}...",
+                    hint="restore the shipped stance-baseline model or refit the gate with "
+                    "`python -m analyzer.stance.training_minilm gate`",
+                )
+        self.tokenizer = PairTokenizer(model_dir / TOKENIZER_FILE, max_length)
 
     def raw_logits(
         self,
         segment_a: Sequence[str],
         comments: Sequence[str],
         features: npt.NDArray[np.float32],
-        batch_size: int = 64,
+        batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> FloatArray:
-        """Uncalibrated logits, in input order; batches are length-sorted (less padding)."""
+        """Uncalibrated logits, in input order.
+
+        Every pair is tokenized once; pairs are sorted by their exact token count and batched in
+        that order, so a batch is padded only to its own longest row (the order is fixed by the
+        input, so the same input always gives the same batches and results).
+        """
         out = np.zeros((len(comments), len(self.manifest.classes)), dtype=np.float64)
-        lengths = self.tokenizer.lengths(segment_a, comments)
-        order = sorted(range(len(comments)), key=lambda i: lengths[i])
+        rows = self.tokenizer.encode_rows(segment_a, comments)
+        order = sorted(range(len(rows)), key=lambda i: (len(rows[i]), i))
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
-            enc = self.tokenizer.encode([segment_a[i] for i in idx], [comments[i] for i in idx])
+            enc = self.tokenizer.pad([rows[i] for i in idx])
             (logits,) = self._session.run(
                 ["logits"],
                 {
@@ -203,12 +256,25 @@ class MiniLMStanceModel:
         return out
 
     def calibrate(self, logits: FloatArray) -> FloatArray:
-        return softmax((logits + self._offsets) / self.manifest.temperature)
+        return softmax((logits + self._offsets) / self.temperature)
 
     def proba(
         self, segment_a: Sequence[str], comments: Sequence[str], features: npt.NDArray[np.float32]
     ) -> FloatArray:
         return self.calibrate(self.raw_logits(segment_a, comments, features))
+
+
+@dataclass(frozen=True, slots=True)
+class PairInputs:
+    """What the model reads for one batch of comments; ``usable`` indexes the supported ones,
+    and ``segment_a``, ``texts`` and ``features`` have one entry per usable comment."""
+
+    verdicts: tuple[LanguageVerdict, ...]
+    contexts: tuple[ArticleContext, ...]
+    usable: tuple[int, ...]
+    segment_a: tuple[str, ...]
+    texts: tuple[str, ...]
+    features: npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +310,7 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 @STANCE_CLASSIFIERS.register("minilm_stance")
 class MiniLMStanceClassifier:
     name: ClassVar[str] = "minilm_stance"
-    version: ClassVar[str] = "1.0.0"
+    version: ClassVar[str] = "1.1.0"
 
     def __init__(
         self,
@@ -267,40 +333,32 @@ class MiniLMStanceClassifier:
 
     @classmethod
     def from_params(cls, params: StanceParams) -> MiniLMStanceClassifier:
-        model = MiniLMStanceModel(params.model_path or DEFAULT_MODEL_DIR, threads=params.threads)
-        return cls(
+        model = MiniLMStanceModel(
+            params.model_path or DEFAULT_MODEL_DIR, threads=params.threads, fast=params.fast
+        )
+        classifier = cls(
             model,
             context_chars=params.context_chars,
             abstain_below=params.abstain_below,
             explain=params.explain,
         )
+        classifier.language_gate.load()  # the pipeline loads everything once, at start-up
+        return classifier
 
     @property
     def model_id(self) -> str:
-        return f"{self.name}@{self.version}"
+        fast = "+fast" if self.model.gate is not None else ""
+        return f"{self.name}@{self.version}{fast}"
 
     def predict(
         self, comments: Sequence[Comment], articles: Mapping[str, Article]
     ) -> list[StanceResult]:
         if not comments:
             return []
-        verdicts = self.language_gate.detect([c.text for c in comments])
-        thread = thread_structure(comments)
-        selectors: dict[str, ContextSelector] = {}
-        contexts: list[ArticleContext] = []
-        for comment in comments:
-            selector = selectors.get(comment.article_id)
-            if selector is None:
-                selector = ContextSelector(articles.get(comment.article_id), self.context_chars)
-                selectors[comment.article_id] = selector
-            contexts.append(selector.select(comment.text))
-        usable = [i for i, v in enumerate(verdicts) if v.supported]
-        segment_a = [join_context(contexts[i].text, thread.parents[i]) for i in usable]
-        texts = [comments[i].text for i in usable]
-        features = conversation_features(
-            texts, [thread.parents[i] for i in usable], [thread.depths[i] for i in usable]
-        )
-        proba5 = self.model.proba(segment_a, texts, features) if usable else np.zeros((0, 5))
+        inputs = self.inputs(comments, articles)
+        verdicts, contexts, usable = inputs.verdicts, inputs.contexts, inputs.usable
+        segment_a, features = inputs.segment_a, inputs.features
+        proba5 = self._proba5(comments, articles, inputs)
         scores4 = product_scores(proba5)
         asks = questioning_scores(proba5)
         labels = scores4.argmax(axis=1) if usable else np.zeros(0, dtype=np.int64)
@@ -334,6 +392,58 @@ class MiniLMStanceClassifier:
             results[i] if i in results else self._unsupported(comments[i], verdicts[i])
             for i in range(len(comments))
         ]
+
+    def _proba5(
+        self, comments: Sequence[Comment], articles: Mapping[str, Article], inputs: PairInputs
+    ) -> FloatArray:
+        """Calibrated 5-class probabilities of the usable comments: the lexical gate decides
+        the plain comments and questions, the encoder the rest (all of them without a gate)."""
+        n = len(inputs.usable)
+        proba5 = np.zeros((n, len(self.model.manifest.classes)), dtype=np.float64)
+        hard = np.ones(n, dtype=bool)
+        gate, baseline = self.model.gate, self.model.baseline
+        if gate is not None and baseline is not None and n:
+            lexical = baseline_outputs(baseline, [comments[i] for i in inputs.usable], articles)
+            gate_logits = gate.logits(gate_inputs(lexical, inputs.features))
+            decided = gate.decides(gate_logits, lexical)
+            gate_proba = softmax(gate_logits / gate.temperature)
+            unrelated = lexical.proba[decided, 3:4]
+            proba5[decided] = np.hstack([gate_proba[decided] * (1.0 - unrelated), unrelated])
+            hard = ~decided
+        rows = np.flatnonzero(hard)
+        if len(rows):
+            proba5[rows] = self.model.proba(
+                [inputs.segment_a[r] for r in rows],
+                [inputs.texts[r] for r in rows],
+                inputs.features[rows],
+            )
+        return proba5
+
+    def inputs(self, comments: Sequence[Comment], articles: Mapping[str, Article]) -> PairInputs:
+        """Language verdicts, article contexts and the model inputs of the supported comments."""
+        verdicts = self.language_gate.detect([c.text for c in comments])
+        thread = thread_structure(comments)
+        selectors: dict[str, ContextSelector] = {}
+        contexts: list[ArticleContext] = []
+        for comment in comments:
+            selector = selectors.get(comment.article_id)
+            if selector is None:
+                selector = ContextSelector(articles.get(comment.article_id), self.context_chars)
+                selectors[comment.article_id] = selector
+            contexts.append(selector.select(comment.text))
+        usable = tuple(i for i, v in enumerate(verdicts) if v.supported)
+        return PairInputs(
+            verdicts=tuple(verdicts),
+            contexts=tuple(contexts),
+            usable=usable,
+            segment_a=tuple(join_context(contexts[i].text, thread.parents[i]) for i in usable),
+            texts=tuple(comments[i].text for i in usable),
+            features=conversation_features(
+                [comments[i].text for i in usable],
+                [thread.parents[i] for i in usable],
+                [thread.depths[i] for i in usable],
+            ),
+        )
 
     def _unsupported(self, comment: Comment, verdict: LanguageVerdict) -> StanceResult:
         uniform = 1.0 / len(LABEL_ORDER)
@@ -374,10 +484,18 @@ class MiniLMStanceClassifier:
     ) -> dict[int, list[Evidence]]:
         """Leave-one-sentence-out: the sentence without which the label loses most probability."""
         jobs: list[tuple[int, int, tuple[int, int]]] = []  # (row, comment index, sentence span)
-        for row, i in enumerate(usable):
-            if LABEL_ORDER[int(labels[row])] not in (StanceLabel.SUPPORT, StanceLabel.OPPOSE):
-                continue
-            sentences = _sentences(comments[i].text)
+        polar = [
+            row
+            for row in range(len(usable))
+            if LABEL_ORDER[int(labels[row])] in (StanceLabel.SUPPORT, StanceLabel.OPPOSE)
+        ]
+        read = self.model.tokenizer.comment_chars_read(
+            [segment_a[row] for row in polar], [comments[usable[row]].text for row in polar]
+        )
+        for row, chars_read in zip(polar, read, strict=True):
+            i = usable[row]
+            # Only sentences the model read (truncation drops the rest) can drive the label.
+            sentences = [s for s in _sentences(comments[i].text) if s[0] < chars_read]
             if 2 <= len(sentences) <= MAX_EXPLAINED_SENTENCES:
                 jobs.extend((row, i, span) for span in sentences)
         if not jobs:

@@ -460,12 +460,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     exp.add_argument("--grid", default="[{}]", help="JSON list of MiniLMTrainConfig overrides")
     exp.add_argument("--budget-seconds", type=float, default=300.0)
     exp.add_argument("--limit", type=int, default=0, help="smoke test: use this many examples")
+    gate = sub.add_parser(
+        "gate", help="fit the lexical gate (cascade) and the dev calibration of a model dir"
+    )
+    gate.add_argument("--data-dir", required=True)
+    gate.add_argument("--model-dir", default=None, help="default: the shipped minilm_stance")
+    gate.add_argument("--max-length", type=int, default=GATE_MAX_LENGTH)
+    gate.add_argument("--threads", type=int, default=0)
     args = parser.parse_args(argv)
+    if args.command == "gate":
+        from analyzer.stance.minilm_stance import DEFAULT_MODEL_DIR  # noqa: PLC0415
+
+        model_dir = Path(args.model_dir) if args.model_dir else DEFAULT_MODEL_DIR
+        fit_gate(Path(args.data_dir), model_dir, max_length=args.max_length, threads=args.threads)
+        return 0
     return _experiment(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 def write_model_dir(
@@ -601,3 +610,238 @@ def train_and_ship(
     return write_model_dir(
         net, config, data_dir, out_dir, encoder_dir=encoder_dir, training_note=note, log=log
     )
+
+
+# -- the lexical gate (cascade.py) ----------------------------------------------------------------
+
+GATE_C = 0.1  # inverse regularisation of the gate's logistic regression (dev: 0.03-1 all alike)
+GATE_POLAR_GRID = (0.10, 0.12, 0.15, 0.18, 0.20)
+GATE_UNRELATED_BELOW = 0.5  # comments the baseline may call unrelated always go to the encoder
+GATE_MAX_LENGTH = 64  # inference length chosen on dev (the encoder was trained at 128)
+GATE_FOLDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class _SplitInputs:
+    comments: list[Any]  # Comment
+    articles: dict[str, Any]  # article_id -> Article
+    gold: list[int]  # SDQC index
+    features: npt.NDArray[np.float32]
+
+
+def _split_inputs(data_dir: Path, split: str, batch: int = 2048) -> _SplitInputs:
+    """Replies with text and their conversation features, batched as the pipeline does."""
+    from analyzer.stance.evaluation import rumoureval_corpus  # noqa: PLC0415
+    from analyzer.stance.features import conversation_features  # noqa: PLC0415
+    from analyzer.stance.minilm_stance import thread_structure  # noqa: PLC0415
+
+    frame, corpus = rumoureval_corpus(data_dir, split)
+    label_of = dict(zip(frame["post_id"], frame["label"].str.strip().str.lower(), strict=True))
+    comments = list(corpus.comments)
+    blocks = []
+    for start in range(0, len(comments), batch):
+        chunk = comments[start : start + batch]
+        thread = thread_structure(chunk)
+        blocks.append(conversation_features([c.text for c in chunk], thread.parents, thread.depths))
+    return _SplitInputs(
+        comments=comments,
+        articles={a.article_id: a for a in corpus.articles},
+        gold=[SDQC.index(label_of[c.comment_id]) for c in comments],
+        features=np.vstack(blocks) if blocks else np.zeros((0, len(FEATURE_NAMES)), np.float32),
+    )
+
+
+def out_of_fold_baseline(
+    data_dir: Path, train: _SplitInputs, *, log: Callable[[str], None] = print
+) -> Any:
+    """The TF-IDF baseline's outputs on RumourEval train replies, each from a baseline refitted
+    (shipped recipe and C) without that reply's thread: five thread-grouped folds."""
+    from analyzer.stance.baseline import read_model, resolve_model_path  # noqa: PLC0415
+    from analyzer.stance.cascade import BaselineOutputs, baseline_outputs  # noqa: PLC0415
+    from analyzer.stance.datasets import (  # noqa: PLC0415
+        concat_pairs,
+        load_arc,
+        load_rumoureval,
+        split_by_group,
+    )
+    from analyzer.stance.training import TrainingConfig, fit_model  # noqa: PLC0415
+
+    shipped_path = resolve_model_path(None)
+    shipped, _ = read_model(shipped_path)
+    shipped_manifest = json.loads((shipped_path.parent / "manifest.json").read_text("utf-8"))
+    config = TrainingConfig()
+    replies = load_rumoureval(data_dir, "train").replies().with_text()
+    arc_fit, _ = split_by_group(
+        load_arc(data_dir, "train"),
+        held_out_fraction=config.arc_held_out_fraction,
+        seed=int(shipped_manifest["seed"]),
+    )
+    threads = sorted({c.article_id for c in train.comments})
+    rng = np.random.default_rng(0)
+    fold_of = dict(zip(threads, (rng.permutation(len(threads)) % GATE_FOLDS).tolist(), strict=True))
+    proba = np.zeros((len(train.comments), 4))
+    questioning = np.zeros(len(train.comments))
+    for fold in range(GATE_FOLDS):
+        keep = [i for i, g in enumerate(replies.group_ids) if fold_of.get(g, -1) != fold]
+        part = replies.subset(keep)
+        pairs = concat_pairs([part, arc_fit], dataset="rumoureval2019+arc", split="fit")
+        model = replace(
+            fit_model(pairs, part, config, c=float(shipped_manifest["C"])),
+            temperature=shipped.temperature,
+        )
+        rows = [i for i, c in enumerate(train.comments) if fold_of[c.article_id] == fold]
+        outputs = baseline_outputs(model, [train.comments[i] for i in rows], train.articles)
+        proba[rows] = outputs.proba
+        questioning[rows] = outputs.questioning
+        log(f"  baseline fold {fold + 1}/{GATE_FOLDS}: {len(rows)} held-out replies")
+    return BaselineOutputs(proba=proba, questioning=questioning)
+
+
+def fit_gate(
+    data_dir: Path,
+    model_dir: Path,
+    *,
+    max_length: int = GATE_MAX_LENGTH,
+    threads: int = 0,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """The fast profile (``stance.fast``): fit the lexical gate on train (out-of-fold baseline),
+    choose ``polar_below`` and refit the temperatures on dev, and write them, ``max_length`` and
+    the dev metrics to the manifest's ``fast`` section (the default profile is not touched)."""
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
+
+    from analyzer.stance.baseline import read_model, resolve_model_path  # noqa: PLC0415
+    from analyzer.stance.calibration import (  # noqa: PLC0415
+        calibration_report,
+        fit_temperature,
+        macro_f1,
+        product_scores,
+        sdqc_decisions,
+        softmax,
+    )
+    from analyzer.stance.cascade import (  # noqa: PLC0415
+        LexicalGate,
+        baseline_outputs,
+        gate_inputs,
+    )
+    from analyzer.stance.minilm_stance import (  # noqa: PLC0415
+        MANIFEST_FILE,
+        MiniLMStanceClassifier,
+        MiniLMStanceModel,
+    )
+
+    manifest_path = model_dir / MANIFEST_FILE
+    manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
+    train = _split_inputs(data_dir, "train")
+    log(f"gate: {len(train.comments)} train replies; baseline out of fold")
+    train_baseline = out_of_fold_baseline(data_dir, train, log=log)
+    x_train = gate_inputs(train_baseline, train.features)
+    mean, scale = x_train.mean(axis=0), x_train.std(axis=0) + 1e-6
+    regression = LogisticRegression(C=GATE_C, max_iter=3000).fit(
+        (x_train - mean) / scale, train.gold
+    )
+    _, baseline_sha256 = read_model(resolve_model_path(None))
+    draft = LexicalGate(
+        mean=mean,
+        scale=scale,
+        coef=regression.coef_.astype(np.float64),
+        intercept=regression.intercept_.astype(np.float64),
+        polar_below=0.0,
+        unrelated_below=GATE_UNRELATED_BELOW,
+        temperature=1.0,
+        baseline_sha256=baseline_sha256,
+    )
+
+    # Dev: the encoder's logits as analyze computes them (language gate, context, parents).
+    model = MiniLMStanceModel(model_dir, threads=threads)
+    model.tokenizer.max_length = max_length
+    classifier = MiniLMStanceClassifier(model, explain=False)
+    dev = _split_inputs(data_dir, "dev")
+    usable: list[int] = []
+    encoder_logits: list[npt.NDArray[np.float64]] = []
+    for start in range(0, len(dev.comments), 2048):
+        chunk = dev.comments[start : start + 2048]
+        inputs = classifier.inputs(chunk, dev.articles)
+        usable.extend(start + i for i in inputs.usable)
+        encoder_logits.append(
+            model.raw_logits(list(inputs.segment_a), list(inputs.texts), inputs.features)
+        )
+    logits = np.vstack(encoder_logits)
+    gold = [dev.gold[i] for i in usable]
+    dev_baseline = baseline_outputs(
+        model_baseline(), [dev.comments[i] for i in usable], dev.articles
+    )
+    gate_logits = draft.logits(gate_inputs(dev_baseline, dev.features[usable]))
+    offsets = np.asarray(manifest["offsets"], dtype=np.float64)
+    temperature = float(manifest["temperature"])  # the decision rule the offsets were tuned for
+    encoder_pred = np.asarray(sdqc_decisions(softmax((logits + offsets) / temperature)))
+    encoder_only = macro_f1(gold, encoder_pred.tolist(), len(SDQC))
+
+    def cascade(polar_below: float) -> tuple[float, npt.NDArray[np.bool_]]:
+        gate = replace(draft, polar_below=polar_below)
+        decided = gate.decides(gate_logits, dev_baseline)
+        pred = encoder_pred.copy()
+        proba = softmax(gate_logits[decided])
+        pred[decided] = np.where(proba[:, 2] > proba[:, 3], 2, 3)
+        return macro_f1(gold, pred.tolist(), len(SDQC)), decided
+
+    scores = {value: cascade(value)[0] for value in GATE_POLAR_GRID}
+    for value, score in scores.items():
+        log(f"  polar_below {value:.2f}: dev replies SDQC macro-F1 {score:.4f}")
+    # Best on dev; among near-ties (within 0.002) the larger value, which skips more comments.
+    top = max(scores.values())
+    polar_below = max(v for v, f1 in scores.items() if f1 >= top - 0.002)
+    score, decided = cascade(polar_below)
+    hard = ~decided
+    gold_array = np.asarray(gold)
+    gate_temperature = fit_temperature(gate_logits[decided], gold_array[decided].tolist())
+    encoder_temperature = fit_temperature(logits[hard] + offsets, gold_array[hard].tolist())
+    gate = replace(draft, polar_below=polar_below, temperature=gate_temperature)
+    proba5 = np.zeros_like(logits)
+    unrelated = dev_baseline.proba[decided, 3:4]
+    proba5[decided] = np.hstack(
+        [
+            gate.proba(gate_inputs(dev_baseline, dev.features[usable]))[decided] * (1 - unrelated),
+            unrelated,
+        ]
+    )
+    proba5[hard] = softmax((logits[hard] + offsets) / encoder_temperature)
+    scores4 = product_scores(proba5)
+    product_gold = [min(g, 2) for g in gold]
+    report = calibration_report(
+        scores4.max(axis=1).tolist(),
+        [int(p) == g for p, g in zip(scores4.argmax(axis=1), product_gold, strict=True)],
+    )
+    cascade_f1 = macro_f1(gold, sdqc_decisions(proba5), len(SDQC))
+    manifest["version"] = MiniLMStanceClassifier.version
+    manifest["fast"] = dict(
+        max_length=max_length,
+        temperature=round(encoder_temperature, 4),
+        gate=gate.to_json(),
+        dev={
+            "replies_with_text": len(gold),
+            "encoder_only_sdqc_macro_f1": encoder_only,
+            "cascade_sdqc_macro_f1": cascade_f1,
+            "gate_decided_share": float(decided.mean()),
+            "polar_below_grid": {f"{k:.2f}": v for k, v in scores.items()},
+            "ece": report.ece,
+        },
+    )
+    manifest_path.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    log(
+        f"gate: polar_below {polar_below}, decides {decided.mean():.0%} of dev replies; dev "
+        f"SDQC macro-F1 encoder only {encoder_only:.4f}, cascade {cascade_f1:.4f}; "
+        f"temperatures gate {gate_temperature:.3f} encoder {encoder_temperature:.3f}; "
+        f"ECE {report.ece:.4f}"
+    )
+    return manifest
+
+
+def model_baseline() -> Any:
+    from analyzer.stance.baseline import read_model, resolve_model_path  # noqa: PLC0415
+
+    return read_model(resolve_model_path(None))[0]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

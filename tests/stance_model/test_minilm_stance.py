@@ -6,6 +6,7 @@ absent). The lingua models take ~10 s to load, so most tests inject a fixed lang
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from analyzer.errors import ModelError
 from analyzer.model import EvidenceKind, StanceLabel
+from analyzer.stance.cascade import baseline_outputs, gate_inputs
 from analyzer.stance.language import LanguageGate, LanguageVerdict
 from analyzer.stance.minilm_stance import (
     DEFAULT_MODEL_DIR,
@@ -44,6 +46,11 @@ def model() -> MiniLMStanceModel:
     return MiniLMStanceModel(DEFAULT_MODEL_DIR, threads=1)
 
 
+@pytest.fixture(scope="module")
+def fast_model() -> MiniLMStanceModel:
+    return MiniLMStanceModel(DEFAULT_MODEL_DIR, threads=1, fast=True)
+
+
 def classifier(model: MiniLMStanceModel, **kwargs: object) -> MiniLMStanceClassifier:
     return MiniLMStanceClassifier(
         model, language_gate=FixedGate(kwargs.pop("others", None)), **kwargs
@@ -70,7 +77,7 @@ def test_contract(model: MiniLMStanceModel) -> None:
         assert r.confidence == pytest.approx(max(r.scores.values()))
         assert r.scores[str(r.label)] == pytest.approx(r.confidence)
         assert 0.0 <= r.questioning_score <= 1.0
-        assert r.model == "minilm_stance@1.0.0"
+        assert r.model == "minilm_stance@1.1.0"
         assert r.supported and r.language == "en"
     assert classifier(model).predict([], {}) == []
 
@@ -88,6 +95,42 @@ def test_clear_cases(model: MiniLMStanceModel) -> None:
     results = {r.comment_id: r for r in classifier(model).predict(COMMENTS, {"a1": ARTICLE})}
     assert results["c1"].questioning
     assert results["c2"].label is StanceLabel.OPPOSE
+    assert results["c4"].label is StanceLabel.NEUTRAL and not results["c4"].questioning
+
+
+def test_fast_profile_clear_cases(fast_model: MiniLMStanceModel) -> None:
+    comments = [*COMMENTS, make_comment("q", "@reporter is this real?")]
+    clf = classifier(fast_model)
+    results = {r.comment_id: r for r in clf.predict(comments, {"a1": ARTICLE})}
+    assert results["q"].questioning
+    assert results["c2"].label is StanceLabel.OPPOSE
+    assert results["c4"].label is StanceLabel.NEUTRAL and not results["c4"].questioning
+    assert results["c2"].model == "minilm_stance@1.1.0+fast"
+    assert fast_model.tokenizer.max_length == 64
+
+
+def test_gate_decides_plain_comments_and_the_encoder_the_rest(
+    fast_model: MiniLMStanceModel,
+) -> None:
+    gate = fast_model.gate
+    assert gate is not None and fast_model.baseline is not None
+    clf = classifier(fast_model)
+    inputs = clf.inputs(COMMENTS, {"a1": ARTICLE})
+    lexical = baseline_outputs(fast_model.baseline, COMMENTS, {"a1": ARTICLE})
+    decided = gate.decides(gate.logits(gate_inputs(lexical, inputs.features)), lexical)
+    assert decided.tolist() == [True, False, False, True]
+    with_gate = clf.predict(COMMENTS, {"a1": ARTICLE})
+    fast_model.gate = None
+    try:
+        encoder_only = clf.predict(COMMENTS, {"a1": ARTICLE})
+    finally:
+        fast_model.gate = gate
+    for a, b, gated in zip(with_gate, encoder_only, decided.tolist(), strict=True):
+        if gated:
+            assert a.label is StanceLabel.NEUTRAL
+            assert a.scores["support"] + a.scores["oppose"] < gate.polar_below
+        else:  # encoder scores; int8 activations are quantized per batch (up to ~0.07 here)
+            assert a.scores == pytest.approx(dict(b.scores), abs=0.1)
 
 
 def test_unsupported_language_is_not_guessed(model: MiniLMStanceModel) -> None:
@@ -153,3 +196,51 @@ def test_tampered_model_is_refused(tmp_path: Path) -> None:
 def test_missing_model_dir_says_how_to_fix(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="train stance"):
         MiniLMStanceModel(tmp_path / "nope")
+
+
+def test_pair_rows_match_padded_batches(model: MiniLMStanceModel) -> None:
+    tokenizer = model.tokenizer
+    contexts = ["Police confirm the bridge closes", "Police confirm the bridge closes", ""]
+    comments = ["Is this true?", "Nope, fake. " * 80, "ok"]
+    rows = tokenizer.encode_rows(contexts, comments)
+    batch = tokenizer.encode(contexts, comments)
+    assert [len(r) for r in rows] == batch.attention_mask.sum(axis=1).tolist()
+    assert max(len(r) for r in rows) == tokenizer.max_length  # the long comment is cut
+    for row, ids in zip(rows, batch.input_ids.tolist(), strict=True):
+        assert ids[: len(row)] == row
+
+
+def test_comment_chars_read_marks_the_truncation_point(model: MiniLMStanceModel) -> None:
+    tokenizer = model.tokenizer
+    long = " ".join(f"Sentence number {k} says the bridge is open." for k in range(60))
+    short, cut = tokenizer.comment_chars_read(["Police confirm"] * 2, ["Is this true?", long])
+    assert short == len("Is this true?")
+    assert 0 < cut < len(long)
+    # What was read tokenizes to the comment part of the model input.
+    (row,) = tokenizer.encode_rows(["Police confirm"], [long])
+    (head,) = tokenizer.encode_rows(["Police confirm"], [long[:cut]])
+    assert head == row
+
+
+def test_evidence_only_from_sentences_the_model_read(model: MiniLMStanceModel) -> None:
+    filler = " ".join(f"point {k} about old town traffic figures" for k in range(30))
+    head = "Fake! This is a lie, the bridge is not closing. Total hoax. "
+    text = f"{head}{filler}. The council is right."
+    comment = make_comment("x2", text, article_id="a1")
+    (result,) = classifier(model).predict([comment], {"a1": ARTICLE})
+    assert result.label is StanceLabel.OPPOSE
+    spans = [e.span for e in result.evidence if e.kind is EvidenceKind.TEXT_SPAN]
+    assert spans and spans[0] is not None
+    assert spans[0].start < text.index(filler)  # never the unread last sentence
+
+
+def test_fast_profile_missing_says_how_to_fix(tmp_path: Path) -> None:
+    for item in DEFAULT_MODEL_DIR.iterdir():
+        (tmp_path / item.name).write_bytes(item.read_bytes())
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    del manifest["fast"]
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    assert MiniLMStanceModel(tmp_path).gate is None
+    with pytest.raises(ModelError, match="no fast profile") as info:
+        MiniLMStanceModel(tmp_path, fast=True)
+    assert "stance.fast=false" in (info.value.hint or "")

@@ -79,3 +79,20 @@ def test_evaluate_cli_writes_json_and_png(shared_dir: Path, tmp_path: Path) -> N
     replies = payload["metrics"][0]
     assert replies["n"] == 1447 and replies["macro_f1"] > 0.45
     assert (out / "rumoureval2019-dev-minilm_stance.png").stat().st_size > 0
+
+
+def test_fit_gate_writes_a_fast_profile_that_loads(shared_dir: Path, tmp_path: Path) -> None:
+    from analyzer.stance.minilm_stance import DEFAULT_MODEL_DIR  # noqa: PLC0415
+    from analyzer.stance.training_minilm import fit_gate  # noqa: PLC0415
+
+    for item in DEFAULT_MODEL_DIR.iterdir():
+        (tmp_path / item.name).write_bytes(item.read_bytes())
+    before = json.loads((tmp_path / "manifest.json").read_text())
+    manifest = fit_gate(shared_dir / "data" / "stance", tmp_path, max_length=64, log=lambda _: None)
+    fast = manifest["fast"]
+    assert fast["max_length"] == 64 and 0.0 < fast["gate"]["polar_below"] <= 0.2
+    assert 0.0 < fast["dev"]["gate_decided_share"] < 1.0
+    # The default profile is untouched.
+    for key in ("max_length", "offsets", "temperature"):
+        assert manifest[key] == before[key]
+    assert MiniLMStanceModel(tmp_path, fast=True).gate is not None
