@@ -76,12 +76,15 @@ class MinHasher:
         if len(text) == 0:
             return
         fill = np.full(len(text), _EMPTY64, dtype=np.uint64)
-        pending = np.arange(len(text))
+        flat = sketch.reshape(-1)
+        row_start = text * self.num_perm  # flat indices: one gather per attempt, not two
+        pending, pending_bin = np.arange(len(text)), bin_
         for attempt in range(_MAX_PROBES):
-            borrowed = sketch[text[pending], self._probe(attempt)[bin_[pending]]]
+            borrowed = flat[row_start + self._probe(attempt)[pending_bin]]
             found = borrowed != _EMPTY64
             fill[pending[found]] = borrowed[found]
-            pending = pending[~found]
+            keep = ~found
+            pending, row_start, pending_bin = pending[keep], row_start[keep], pending_bin[keep]
             if len(pending) == 0:
                 break
         else:  # vanishingly rare: fall back to the text's smallest value (still deterministic)

@@ -52,10 +52,9 @@ from analyzer.coordination.minhash import LinkedPairs, MinHasher, SignatureIndex
 from analyzer.coordination.text_normalization import (
     PackedTexts,
     char_shingle_hashes,
-    normalize_texts,
+    normalized_packed,
     reference_run_keys,
     reference_run_keys_from,
-    strip_marked_quotes,
     strip_quoted_runs,
     word_ngram_hashes,
 )
@@ -125,9 +124,7 @@ class QuoteStripper:
         self._runs_held = 0
 
     def __call__(self, comments: Sequence[Comment]) -> PackedTexts:
-        packed = PackedTexts.from_texts(
-            normalize_texts([strip_marked_quotes(c.text) for c in comments])
-        )
+        packed = normalized_packed([c.text for c in comments], marked_quotes=True)
         if self.min_words <= 0 or not comments:
             return packed
         table = np.full((len(comments), 2), -1, dtype=np.int64)
@@ -141,15 +138,14 @@ class QuoteStripper:
         )
         parent_key = {pid: self._PARENT_KEYS + i for i, pid in enumerate(parent_ids)}
         if parent_ids:
-            parents = PackedTexts.from_texts(
-                normalize_texts([self._comments_by_id[pid].text for pid in parent_ids])
-            )
+            parents = normalized_packed([self._comments_by_id[pid].text for pid in parent_ids])
             keys = np.arange(len(parent_ids), dtype=np.int64) + self._PARENT_KEYS
             runs.append(reference_run_keys(parents, keys, self.min_words))
-        for row, comment in enumerate(comments):
-            table[row, 0] = self._article_keys.get(comment.article_id, -1)
-            if comment.parent_id is not None:
-                table[row, 1] = parent_key.get(comment.parent_id, -1)
+        article_key = self._article_keys
+        table[:, 0] = [article_key.get(c.article_id, -1) for c in comments]
+        table[:, 1] = [
+            -1 if c.parent_id is None else parent_key.get(c.parent_id, -1) for c in comments
+        ]
         known = np.sort(np.concatenate(runs)) if runs else np.empty(0, dtype=np.uint64)
         return strip_quoted_runs(packed, known, table, self.min_words)
 
@@ -159,9 +155,7 @@ class QuoteStripper:
         if missing:
             for article_id in missing:
                 self._article_keys.setdefault(article_id, len(self._article_keys))
-            texts = PackedTexts.from_texts(
-                normalize_texts([article_reference_text(self._articles[a]) for a in missing])
-            )
+            texts = normalized_packed([article_reference_text(self._articles[a]) for a in missing])
             keys = np.array([self._article_keys[a] for a in missing], dtype=np.int64)
             hashes, doc, _ = word_ngram_hashes(texts, self.min_words)
             keyed = reference_run_keys_from(hashes, keys[doc])
@@ -200,7 +194,9 @@ class NearDuplicateDetector:
     """Groups of at least ``min_accounts`` accounts posting the same or nearly the same text."""
 
     name: ClassVar[str] = "near_duplicate"
-    version: ClassVar[str] = "1.1.0"  # 1.1: @mentions and marked quotes dropped first
+    # 1.1: @mentions and marked quotes dropped first; 1.2: normalized with Unicode-aware RE2
+    # kernels (a lone surrogate becomes U+FFFD, "İ" lower-cases to one "i")
+    version: ClassVar[str] = "1.2.0"
     requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.TEXT, Requirement.AUTHORS})
     role: ClassVar[str] = "primary"
 

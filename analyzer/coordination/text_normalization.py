@@ -11,23 +11,19 @@ are never decoded. Two different strings share a hash with probability about 2**
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 URL_TOKEN = "<url>"  # every link becomes this one token: campaigns vary their tracking links
-_SEP = "\ue000"  # private-use characters: never produced by NFKC, lower() or the regexes below
-_URL_MARK = "\ue001"
-_URL_RE = re.compile(r"(?:https?://|www\.)[^\s\ue000]+")
-_MENTION_RE = re.compile(r"(?<![\w@])@\w+")  # "@SandraTXAS": addressing someone, not content
-_APOSTROPHE_RE = re.compile(r"['’ʼ‘`´]")  # "don't" and "don’t" both become "dont"
-_PUNCT_RE = re.compile(r"[^\w\s\ue000\ue001]")  # any other punctuation or symbol splits words
+_URL_MARK = "\ue001"  # private use: never produced by NFKC, lower() or the patterns below
 
 _SPACE = 32
+_RUN_TABLE_BITS = 24  # 16 MB of booleans: under 10% of slots set for a batch's reference runs
 _POLY_BASE = 0x100000001B3  # odd, so it is invertible modulo 2**64 (needed for substring hashes)
 _POLY_BASE_INV = pow(_POLY_BASE, -1, 2**64)
 
@@ -47,6 +43,20 @@ class PackedTexts:
         raw = "".join(texts).encode("utf-32-le", errors="surrogatepass")
         return cls(np.frombuffer(raw, dtype=np.uint32).copy(), offsets)
 
+    @classmethod
+    def from_arrow(cls, strings: pa.LargeStringArray) -> PackedTexts:
+        """The texts of an Arrow string array, decoded once as a whole (no Python str each)."""
+        strings = strings.combine_chunks() if isinstance(strings, pa.ChunkedArray) else strings
+        lengths = pc.utf8_length(strings).fill_null(0).to_numpy(zero_copy_only=False)
+        offsets = np.zeros(len(strings) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        byte_offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)
+        first, last = byte_offsets[strings.offset], byte_offsets[strings.offset + len(strings)]
+        data = strings.buffers()[2]
+        raw = b"" if data is None else data.to_pybytes()[first:last]
+        code_points = np.frombuffer(raw.decode("utf-8").encode("utf-32-le"), dtype=np.uint32)
+        return cls(code_points.copy(), offsets)
+
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
@@ -65,7 +75,7 @@ class PackedTexts:
         """The texts at ``rows`` (increasing), without decoding them."""
         wanted = np.zeros(len(self), dtype=bool)
         wanted[rows] = True
-        return _compact(self, wanted[self.doc_of_char()], wanted)
+        return _compact(self, np.repeat(wanted, self.lengths), wanted)
 
     def doc_of_char(self) -> NDArray[np.int64]:
         return np.repeat(np.arange(len(self), dtype=np.int64), self.lengths)
@@ -77,26 +87,53 @@ def normalize_texts(texts: Sequence[str]) -> list[str]:
     Unicode NFKC (full-width letters, ligatures), lower case, every URL replaced by ``<url>``,
     @mentions dropped (replies on Twitter-like threads start with a run of the same handles:
     addressing people is not shared content), apostrophes dropped, every other punctuation or
-    symbol character turned into a space, whitespace collapsed to single spaces and trimmed. All
-    texts go through the regexes as one string, which is several times faster than one call per
-    text.
+    symbol character turned into a space, whitespace collapsed to single spaces and trimmed.
+    The work is a handful of Arrow string kernels (RE2) over all texts at once: no Python per
+    text, several times faster than Python's ``re`` over the joined texts.
     """
     if not texts:
         return []
-    joined = _SEP.join(t.replace(_SEP, " ").replace(_URL_MARK, " ") for t in texts)
-    joined = unicodedata.normalize("NFKC", joined).lower()
-    joined = _URL_RE.sub(f" {_URL_MARK} ", joined)
-    joined = _MENTION_RE.sub(" ", joined)
-    joined = _PUNCT_RE.sub(" ", _APOSTROPHE_RE.sub("", joined))
-    joined = " ".join(joined.split())  # the separator is not whitespace, so it survives
-    return [part.strip().replace(_URL_MARK, URL_TOKEN) for part in joined.split(_SEP)]
+    normalized: list[str] = _normalize_arrow(_arrow_strings(texts)).to_pylist()
+    return normalized
 
 
-_MARKED_QUOTE_RES = (
+def _normalize_arrow(strings: pa.LargeStringArray) -> pa.LargeStringArray:
+    strings = pc.replace_substring(strings, _URL_MARK, " ")
+    strings = pc.utf8_lower(pc.utf8_normalize(strings, form="NFKC"))
+    strings = pc.replace_substring_regex(strings, _URL_PATTERN, f" {_URL_MARK} ")
+    strings = pc.replace_substring_regex(strings, _MENTION_PATTERN, r"\1 ")
+    strings = pc.replace_substring_regex(strings, _APOSTROPHE_PATTERN, "")
+    strings = pc.replace_substring_regex(strings, _PUNCT_PATTERN, " ")
+    strings = pc.replace_substring_regex(strings, "  +", " ")
+    strings = pc.utf8_trim(strings, characters=" ")
+    return pc.replace_substring(strings, _URL_MARK, URL_TOKEN)
+
+
+def _arrow_strings(texts: Sequence[str]) -> pa.LargeStringArray:
+    """``texts`` as an Arrow array; lone surrogates (invalid in UTF-8) become U+FFFD."""
+    try:
+        return pa.array(texts, type=pa.large_string())
+    except (UnicodeEncodeError, pa.ArrowInvalid):
+        repaired = [
+            t.encode("utf-16-le", errors="surrogatepass").decode("utf-16-le", errors="replace")
+            for t in texts
+        ]
+        return pa.array(repaired, type=pa.large_string())
+
+
+# RE2 patterns (Arrow's regex engine). RE2's \w and \s are ASCII-only, so letters, digits and
+# whitespace are spelled out with Unicode classes, as Python's re sees them.
+_WORD = r"\p{L}\p{N}_"
+_SPACE_CLASS = r"\t\n\x{0b}\f\r\x{1c}-\x{1f}\x{85}\p{Z}"
+_URL_PATTERN = rf"(?:https?://|www\.)[^{_SPACE_CLASS}]+"
+_MENTION_PATTERN = rf"(^|[^{_WORD}@])@[{_WORD}]+"  # "@SandraTXAS": addressing, not content
+_APOSTROPHE_PATTERN = r"['’ʼ‘`´]"  # "don't" and "don’t" both become "dont"
+_PUNCT_PATTERN = rf"[^{_WORD}\x{{e001}} ]+"  # any other character splits words
+_MARKED_QUOTE_PATTERNS = (
     # Globe and Mail / SOCC: "(In reply to:<quoted comment>...-- Author) own words"
-    re.compile(r"\(In reply to:.*?--[^()]{0,80}\)", re.DOTALL | re.IGNORECASE),
+    r"(?is)\(In reply to:.*?--[^()]{0,80}\)",
     # Reddit, e-mail and most forum markup: quoted lines start with ">"
-    re.compile(r"^[ \t]*(?:>|&gt;).*$", re.MULTILINE),
+    r"(?m)^[ \t]*(?:>|&gt;).*$",
 )
 
 
@@ -105,9 +142,36 @@ def strip_marked_quotes(text: str) -> str:
     lines). Such quotes often cite a comment other than the recorded parent (SOCC records the
     thread root as every reply's parent), so run-based stripping against the parent misses them.
     """
-    for pattern in _MARKED_QUOTE_RES:
-        text = pattern.sub(" ", text)
-    return text
+    [stripped] = strip_marked_quotes_all([text])
+    return stripped
+
+
+def strip_marked_quotes_all(texts: Sequence[str]) -> list[str]:
+    """:func:`strip_marked_quotes` of every text, in one pass of Arrow kernels."""
+    stripped: list[str] = _strip_marked_arrow(_arrow_strings(texts)).to_pylist()
+    return stripped
+
+
+def _strip_marked_arrow(strings: pa.LargeStringArray) -> pa.LargeStringArray:
+    for pattern in _MARKED_QUOTE_PATTERNS:
+        strings = pc.replace_substring_regex(strings, pattern, " ")
+    return strings
+
+
+def normalize_without_marked_quotes(texts: Sequence[str]) -> list[str]:
+    """``normalize_texts([strip_marked_quotes(t) for t in texts])``, without the Python loop."""
+    return normalized_packed(texts, marked_quotes=True).texts()
+
+
+def normalized_packed(texts: Sequence[str], *, marked_quotes: bool = False) -> PackedTexts:
+    """:func:`normalize_texts` (after :func:`strip_marked_quotes` if ``marked_quotes``), packed
+    straight from Arrow's buffers."""
+    if not texts:
+        return PackedTexts(np.empty(0, dtype=np.uint32), np.zeros(1, dtype=np.int64))
+    strings = _arrow_strings(texts)
+    if marked_quotes:
+        strings = _strip_marked_arrow(strings)
+    return PackedTexts.from_arrow(_normalize_arrow(strings))
 
 
 def mix64(values: NDArray[np.uint64]) -> NDArray[np.uint64]:
@@ -264,13 +328,19 @@ def strip_quoted_runs(
     if len(hashes) == 0:
         return texts
     matched = np.zeros(len(hashes), dtype=bool)
+    # Almost no run is a quote: a bit table of the known runs' top bits rules most of them out
+    # with one gather, and only the rest are looked up in the sorted array.
+    table = np.zeros(1 << _RUN_TABLE_BITS, dtype=bool)
+    table[known_runs >> np.uint64(64 - _RUN_TABLE_BITS)] = True
     for slot in range(reference_of_text.shape[1]):
         ref = reference_of_text[doc, slot]
-        has_ref = ref >= 0
+        has_ref = np.flatnonzero(ref >= 0)
         keyed = _keyed(hashes[has_ref], ref[has_ref])
+        maybe = table[keyed >> np.uint64(64 - _RUN_TABLE_BITS)]
+        has_ref, keyed = has_ref[maybe], keyed[maybe]
         position = np.searchsorted(known_runs, keyed)
         found = known_runs[np.minimum(position, len(known_runs) - 1)] == keyed
-        matched[np.flatnonzero(has_ref)[found]] = True
+        matched[has_ref[found]] = True
     if not matched.any():
         return texts
     words = _words(texts)
@@ -291,7 +361,9 @@ def _compact(
     packed: PackedTexts, keep: NDArray[np.bool_], keep_texts: NDArray[np.bool_] | None = None
 ) -> PackedTexts:
     """Keep the characters marked in ``keep`` (and only the texts in ``keep_texts``)."""
-    kept_per_text = np.bincount(packed.doc_of_char()[keep], minlength=len(packed))
+    kept_before = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept_before[1:])
+    kept_per_text = kept_before[packed.offsets[1:]] - kept_before[packed.offsets[:-1]]
     if keep_texts is not None:
         kept_per_text = kept_per_text[keep_texts]
     offsets = np.zeros(len(kept_per_text) + 1, dtype=np.int64)

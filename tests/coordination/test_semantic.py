@@ -46,6 +46,16 @@ def test_same_author_and_short_comments_are_not_candidates() -> None:
     assert candidate_ids(short) == set()
 
 
+def test_candidates_of_too_few_accounts_are_not_embedded() -> None:
+    # Four paraphrases by two accounts: no group of three accounts can come of them.
+    two = [
+        make_comment(f"p{i}", text, author=f"u{i % 2}", minutes=i)
+        for i, text in enumerate(threads.PARAPHRASES)
+    ]
+    assert candidate_ids(two) == set()
+    assert candidate_ids(two, min_accounts=2)
+
+
 def test_the_window_limits_candidates() -> None:
     spread = [
         make_comment(f"p{i}", text, author=f"u{i}", minutes=120 * i)
@@ -89,7 +99,6 @@ def test_the_pipeline_reports_semantic_as_skipped_when_the_model_is_missing(
     assert skipped.article_id is None and "tokenizer.json" in skipped.reason
 
 
-@pytest.mark.slow
 def test_semantic_signal_evidence_names_the_most_similar_pair() -> None:
     detector = SemanticDetector(SemanticParams())
     if detector.unavailable_reason():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analyzer.config import TemplateParams
-from analyzer.coordination.template import TemplateDetector, skeleton_of
+from analyzer.coordination.template import TemplateDetector, skeleton_of, word_order_keys
 from analyzer.model import Comment, EvidenceKind, Signal
 from tests.builders import detection_input, make_article, make_comment
 
@@ -76,3 +76,41 @@ def test_comments_that_mostly_quote_the_article_are_left_out() -> None:
         for i, w in enumerate(["Yes.", "No.", "Maybe."])
     ]
     assert detect(comments, article_text=article) == []
+
+
+def test_any_word_with_a_digit_is_one_number_slot_and_i_contractions_are_fixed() -> None:
+    assert skeleton_of("Bus 12b leaves at 5:30pm today").tokens == (
+        "bus",
+        "<num>",
+        "leaves",
+        "at",
+        "<num>",
+        "today",
+    )
+    assert skeleton_of("Yes and I'm sure Bob agrees").tokens == (
+        "yes",
+        "and",
+        "i'm",
+        "sure",
+        "<name>",
+        "agrees",
+    )
+
+
+def test_word_order_keys_see_fixed_words_only() -> None:
+    texts = [TEXT.format(name=n, phone=p) for n, p in FILLS]
+    keys = word_order_keys([*texts, TEXT.format(name="Harper", phone="555").replace("now", "soon")])
+    assert len(set(keys[:3].tolist())) == 1  # fillings differ, lower-case words do not
+    assert keys[3] != keys[0]
+    assert word_order_keys([]).shape == (0,)
+
+
+def test_comments_sharing_no_word_order_are_never_templated_one_by_one() -> None:
+    detector = TemplateDetector(TemplateParams())
+    comments = [
+        *filled(FILLS),
+        make_comment("x", "Something else entirely, said Bob.", author="other"),
+    ]
+    assert {c.comment_id for c in detector._sharing_word_order(comments)} == {"t0", "t1", "t2"}
+    # The same template two days apart by 3 accounts is no candidate with a 1-day window.
+    assert detector._sharing_word_order(filled(FILLS, minutes=60 * 24 * 2)) == []

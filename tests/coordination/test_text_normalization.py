@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from analyzer.coordination.text_normalization import (
@@ -12,7 +13,10 @@ from analyzer.coordination.text_normalization import (
     PackedTexts,
     char_shingle_hashes,
     normalize_texts,
+    normalized_packed,
     reference_run_keys,
+    strip_marked_quotes,
+    strip_marked_quotes_all,
     strip_quoted_runs,
     word_ngram_hashes,
 )
@@ -133,3 +137,29 @@ def test_strip_quoted_runs_matches_the_plain_definition() -> None:
 
 def test_zero_words_disables_stripping() -> None:
     assert strip(["a b c d e f"], ["a b c d e f"], [[0]], 0) == ["a b c d e f"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalized"),
+    [
+        ("@a @b hi", "hi"),
+        ("x@a and @b@c", "x a and c"),
+        ("a\u00a0b\u2003c\u2028d", "a b c d"),
+        ("http://x.org/\u3000next", f"{URL_TOKEN} next"),
+        ("lone \ud83d surrogate", "lone surrogate"),
+    ],
+    ids=["mentions", "mention-inside-words", "unicode-spaces", "url-ends-at-space", "surrogate"],
+)
+def test_normalize_edge_cases(raw: str, normalized: str) -> None:
+    assert normalize_texts([raw]) == [normalized]
+
+
+def test_packed_normalization_and_arrow_packing_match_the_list_forms() -> None:
+    texts = ["Héllo 🎉 World!", "", "(In reply to: old -- Ann) mine", "> q\nown"]
+    assert normalized_packed(texts).texts() == normalize_texts(texts)
+    assert normalized_packed(texts, marked_quotes=True).texts() == normalize_texts(
+        [strip_marked_quotes(t) for t in texts]
+    )
+    assert strip_marked_quotes_all(texts) == [strip_marked_quotes(t) for t in texts]
+    sliced = pa.array(["ab", "cdé", "", "f"], type=pa.large_string()).slice(1, 3)
+    assert PackedTexts.from_arrow(sliced).texts() == ["cdé", "", "f"]
