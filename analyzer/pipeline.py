@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 import analyzer
 from analyzer.config import Settings, load_settings
-from analyzer.coordination.base import DETECTORS, DetectionInput, Detector
+from analyzer.coordination.base import DETECTORS, DetectionInput, Detector, RunMemo
 from analyzer.coordination.clustering import assemble
 from analyzer.errors import ConfigError
 from analyzer.model import (
@@ -136,6 +136,7 @@ class Pipeline:
         skipped_by_article: dict[str, list[SkippedSignal]] = defaultdict(list)
         run_skipped: list[SkippedSignal] = []
         comments_by_article = _group_by_article(corpus.comments)
+        memo = RunMemo()  # text prep the detectors of this run share
         for done, detector in enumerate(self.detectors):
             eligibility = _eligibility(detector, articles, comments_by_article)
             for skip in eligibility.skipped:
@@ -151,7 +152,7 @@ class Pipeline:
                         c for c in corpus.comments if c.article_id in eligibility.article_ids
                     )
                 )
-                signals.extend(detector.detect(DetectionInput(usable, articles, stance)))
+                signals.extend(detector.detect(DetectionInput(usable, articles, stance, memo)))
             if on_progress:
                 on_progress("coordination", done + 1, len(self.detectors))
 

@@ -46,7 +46,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analyzer.config import NearDuplicateParams
-from analyzer.coordination.base import DETECTORS, DetectionInput
+from analyzer.coordination.base import DETECTORS, DetectionInput, RunMemo
 from analyzer.coordination.clustering import UnionFind, describe_duration, plural
 from analyzer.coordination.minhash import LinkedPairs, MinHasher, SignatureIndex
 from analyzer.coordination.text_normalization import (
@@ -81,6 +81,50 @@ def time_ordered(comments: Sequence[Comment]) -> tuple[Comment, ...]:
         # Duplicate ids (ingestion reports them): keep one per id, the same in any order.
         comments = list({c.comment_id: c for c in sorted(comments, key=_identity_key)}.values())
     return tuple(sorted(comments, key=_time_key))
+
+
+def shared_time_order(comments: tuple[Comment, ...], memo: RunMemo | None) -> tuple[Comment, ...]:
+    """``time_ordered(comments)``, sorted once per run for every detector that needs it."""
+    if memo is None:
+        return time_ordered(comments)
+    return memo.get("time_ordered", comments, lambda: time_ordered(comments))
+
+
+class StrippedTexts:
+    """The normalized, quote-stripped text of every comment of one time-ordered corpus.
+
+    Filled batch by batch by the first detector that strips a range and reused by the next
+    (semantic after near_duplicate), kept as ``str`` (about 1/4 of the packed code points'
+    memory). Only valid for one stripper configuration: the memo key carries it.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._texts: list[str | None] = [None] * size
+
+    def batch(
+        self, ordered: Sequence[Comment], start: int, stop: int, stripper: QuoteStripper
+    ) -> PackedTexts:
+        cached = self._texts[start:stop]
+        if None not in cached:
+            return PackedTexts.from_texts(cached)  # type: ignore[arg-type]
+        packed = stripper(ordered[start:stop])
+        self._texts[start:stop] = packed.texts()
+        return packed
+
+    def text(self, row: int) -> str:
+        text = self._texts[row]
+        if text is None:
+            raise ValueError(f"comment row {row} has not been stripped in this run yet")
+        return text
+
+
+def stripped_texts(
+    memo: RunMemo | None, ordered: tuple[Comment, ...], min_words: int
+) -> StrippedTexts | None:
+    """The run's shared stripped texts for ``ordered`` (None without a memo: nothing kept)."""
+    if memo is None:
+        return None
+    return memo.get(("stripped_texts", min_words), ordered, lambda: StrippedTexts(len(ordered)))
 
 
 def _identity_key(comment: Comment) -> tuple[str, str, str, str]:
@@ -214,14 +258,18 @@ class NearDuplicateDetector:
         )
 
     def detect(self, data: DetectionInput) -> list[Signal]:
-        links = self.link(data.comments, data.articles)
+        links = self.link(data.comments, data.articles, memo=data.memo)
         return self.signals(links)
 
     def link(
-        self, comments: Sequence[Comment], articles: Mapping[str, Article]
+        self,
+        comments: Sequence[Comment],
+        articles: Mapping[str, Article],
+        *,
+        memo: RunMemo | None = None,
     ) -> NearDuplicateLinks:
         """Every linked pair among ``comments`` (rows are positions in ``links.comments``)."""
-        ordered = time_ordered(comments)
+        ordered = shared_time_order(tuple(comments), memo)
         if len(ordered) < 2:
             return NearDuplicateLinks(ordered, LinkedPairs.empty())
         parent_ids = {c.parent_id for c in ordered if c.parent_id is not None}
@@ -232,8 +280,9 @@ class NearDuplicateDetector:
         )
         hasher = MinHasher(self.params.num_perm)
         index = self.new_index()
+        shared = stripped_texts(memo, ordered, self.params.strip_quotes_words)
         found: list[LinkedPairs] = []
-        for block in self._blocks(ordered, stripper, hasher, index):
+        for block in self._blocks(ordered, stripper, hasher, index, shared):
             finite = block.times[~np.isnan(block.times)]
             if len(finite) and self.params.window_seconds is not None:
                 index.evict_before(float(finite.min()) - self.params.window_seconds)
@@ -251,9 +300,14 @@ class NearDuplicateDetector:
         start: int,
         stripper: QuoteStripper,
         hasher: MinHasher,
+        shared: StrippedTexts | None = None,
     ) -> _Block:
         batch = ordered[start : start + HASH_BATCH_ROWS]
-        texts = stripper(batch)
+        texts = (
+            stripper(batch)
+            if shared is None
+            else shared.batch(ordered, start, start + len(batch), stripper)
+        )
         comparable = np.flatnonzero(texts.lengths >= self.min_text_chars)
         kept = texts.subset(comparable)
         hashes, text_of = char_shingle_hashes(kept, self.params.shingle_chars)
@@ -267,6 +321,7 @@ class NearDuplicateDetector:
         stripper: QuoteStripper,
         hasher: MinHasher,
         index: SignatureIndex,
+        shared: StrippedTexts | None = None,
     ) -> Iterator[_Block]:
         """Hashed rows grouped for the index. A block is at least as large as the index, so
         the index (which re-sorts itself on every add) is sorted O(log n) times when it must
@@ -274,7 +329,7 @@ class NearDuplicateDetector:
         pending: list[_Block] = []
         pending_rows = 0
         for start in range(0, len(ordered), HASH_BATCH_ROWS):
-            block = self._hash_batch(ordered, start, stripper, hasher)
+            block = self._hash_batch(ordered, start, stripper, hasher, shared)
             pending.append(block)
             pending_rows += len(block.rows)
             if pending_rows >= max(HASH_BATCH_ROWS, len(index)):

@@ -47,12 +47,17 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from analyzer.config import SemanticParams
-from analyzer.coordination.base import DETECTORS, DetectionInput
+from analyzer.coordination.base import DETECTORS, DetectionInput, RunMemo
 from analyzer.coordination.clustering import UnionFind, plural
 from analyzer.coordination.evidence import group_evidence, required_accounts, when_text
 from analyzer.coordination.generic_endorsement import STOP_WORDS
 from analyzer.coordination.minhash import LinkedPairs, MinHasher, SignatureIndex
-from analyzer.coordination.near_duplicate import QuoteStripper, account_factor, time_ordered
+from analyzer.coordination.near_duplicate import (
+    QuoteStripper,
+    account_factor,
+    shared_time_order,
+    stripped_texts,
+)
 from analyzer.coordination.sentence_encoder import (
     DEFAULT_SENTENCE_MODEL_DIR,
     REQUIRED_MODULES,
@@ -78,6 +83,15 @@ def _stop_word_hashes() -> NDArray[np.uint64]:
     words = sorted(STOP_WORDS)
     hashes, _, _ = word_ngram_hashes(PackedTexts.from_texts(words), 1)
     return np.unique(hashes)
+
+
+def _in_sorted(values: NDArray[np.uint64], sorted_set: NDArray[np.uint64]) -> NDArray[np.bool_]:
+    """``np.isin`` for a small sorted set: a binary search per value instead of sorting all
+    of ``values`` (np.isin sorts once the set has more than a few dozen members)."""
+    if len(sorted_set) == 0:
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return np.asarray(sorted_set[at] == values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +150,7 @@ class SemanticDetector:
         return self._encoder
 
     def detect(self, data: DetectionInput) -> list[Signal]:
-        found = self.candidates(data.comments, data.articles)
+        found = self.candidates(data.comments, data.articles, memo=data.memo)
         ordered, candidates = found.comments, found.pairs
         if len(candidates) == 0:
             return []
@@ -157,11 +171,16 @@ class SemanticDetector:
         return self.signals(ordered, linked, data.articles)
 
     def candidates(
-        self, comments: Sequence[Comment], articles: Mapping[str, Article]
+        self,
+        comments: Sequence[Comment],
+        articles: Mapping[str, Article],
+        *,
+        memo: RunMemo | None = None,
     ) -> Candidates:
         """Comments in time order, the cross-account pairs worth embedding and the
-        quote-stripped text of every comment in a pair (what gets embedded)."""
-        ordered = time_ordered(comments)
+        quote-stripped text of every comment in a pair (what gets embedded). With the run's
+        ``memo``, the time order and stripped texts near_duplicate made are reused."""
+        ordered = shared_time_order(tuple(comments), memo)
         if len(ordered) < 2:
             return Candidates(ordered, LinkedPairs.empty(), {})
         parent_ids = {c.parent_id for c in ordered if c.parent_id is not None}
@@ -180,13 +199,18 @@ class SemanticDetector:
             max_neighbors=CANDIDATE_NEIGHBORS,
         )
         stop = _stop_word_hashes()
+        shared = stripped_texts(memo, ordered, self.params.strip_quotes_words)
         found: list[LinkedPairs] = []
         for start in range(0, len(ordered), HASH_BATCH_ROWS):
             batch = ordered[start : start + HASH_BATCH_ROWS]
-            packed = stripper(batch)
+            packed = (
+                stripper(batch)
+                if shared is None
+                else shared.batch(ordered, start, start + len(batch), stripper)
+            )
             hashes, doc, _ = word_ngram_hashes(packed, 1)
             words = np.bincount(doc, minlength=len(batch))
-            content = ~np.isin(hashes, stop)
+            content = ~_in_sorted(hashes, stop)
             hashes, doc = hashes[content], doc[content]
             usable = np.flatnonzero(
                 (words >= self.params.min_words) & (np.bincount(doc, minlength=len(batch)) > 0)
@@ -219,6 +243,8 @@ class SemanticDetector:
             LinkedPairs(pairs.left[cross], pairs.right[cross], pairs.similarity[cross]), authors
         )
         rows = np.unique(np.concatenate([kept.left, kept.right])).tolist()
+        if shared is not None:
+            return Candidates(ordered, kept, {row: shared.text(row) for row in rows})
         # Stripped again for the few rows kept, rather than holding every batch's text.
         texts: dict[int, str] = {}
         for start in range(0, len(rows), HASH_BATCH_ROWS):

@@ -11,6 +11,7 @@ are never decoded. Two different strings share a hash with probability about 2**
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -69,7 +70,10 @@ class PackedTexts:
         return chunk.tobytes().decode("utf-32-le", errors="surrogatepass")
 
     def texts(self) -> list[str]:
-        return [self.text(i) for i in range(len(self))]
+        # One decode of the whole buffer: a code point is one str index, so offsets carry over.
+        whole = self.code_points.tobytes().decode("utf-32-le", errors="surrogatepass")
+        bounds = self.offsets.tolist()
+        return [whole[a:b] for a, b in itertools.pairwise(bounds)]
 
     def subset(self, rows: NDArray[np.int64]) -> PackedTexts:
         """The texts at ``rows`` (increasing), without decoding them."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.config import SemanticParams, load_settings
-from analyzer.coordination.base import DETECTORS
+from analyzer.coordination.base import DETECTORS, RunMemo
 from analyzer.coordination.evidence import required_accounts
 from analyzer.coordination.semantic import SemanticDetector
 from analyzer.model import Article, Comment, Corpus, StanceResult
@@ -117,3 +117,32 @@ def test_groups_under_articles_without_any_text_need_one_more_account() -> None:
     bare = {"a1": Article("a1")}
     assert required_accounts(comments, with_text, 3) == 3
     assert required_accounts(comments, bare, 3) == 4
+
+
+def test_a_shared_run_memo_changes_nothing_but_the_work_done() -> None:
+    """semantic reuses near_duplicate's time order and stripped texts through the run's memo;
+    the candidates (and so the signals) are the same as when it strips on its own."""
+    comments = [
+        *threads.background(),
+        *threads.paraphrase().comments,
+        *threads.copy_paste().comments,
+        *threads.quoting_the_article().comments,
+    ]
+    data = detection_input(comments, threads.ARTICLES)
+    near_duplicate = DETECTORS.get("near_duplicate")(load_settings().coordination.near_duplicate)
+    near_duplicate.detect(data)  # fills data.memo
+    detector = SemanticDetector(SemanticParams())
+    alone = detector.candidates(data.comments, data.articles)
+    shared = detector.candidates(data.comments, data.articles, memo=data.memo)
+    assert shared.comments == alone.comments
+    assert shared.texts == alone.texts
+    assert shared.pairs.left.tolist() == alone.pairs.left.tolist()
+    assert shared.pairs.right.tolist() == alone.pairs.right.tolist()
+
+
+def test_the_run_memo_never_shares_across_different_comment_sets() -> None:
+    memo = RunMemo()
+    first, second = tuple(["a"]), tuple(["a"])
+    assert memo.get("key", first, lambda: 1) == 1
+    assert memo.get("key", first, lambda: 2) == 1  # same object: reused
+    assert memo.get("key", second, lambda: 3) == 3  # equal but another object: recomputed
