@@ -444,12 +444,21 @@ class AccountParams(Params):
 
 class CoordinationParams(Params):
     detectors: tuple[str, ...] = Field(
-        ("near_duplicate", "burst", "co_burst", "co_commenting", "generic_endorsement", "account"),
+        (
+            "near_duplicate",
+            "template",
+            "semantic",
+            "burst",
+            "co_burst",
+            "co_commenting",
+            "generic_endorsement",
+            "account",
+        ),
         description=(
-            "Registered detectors to run, by name. Opt-in: 'semantic' (MiniLM embeddings; needs "
-            "the 'stance' extra), and 'template' and 'style', which do not yet scale past about "
-            "100k comments on one machine (template ran out of memory at 1M; style took 80 s per "
-            "100k, see docs/benchmarks.md)."
+            "Registered detectors to run, by name. 'semantic' needs onnxruntime and tokenizers "
+            "(the 'stance' extra) and is reported as skipped without them. Opt-in: 'style', "
+            "which does not yet scale past about 100k comments on one machine (80 s per 100k, "
+            "see docs/benchmarks.md)."
         ),
     )
     flag_threshold: float = Field(

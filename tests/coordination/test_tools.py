@@ -128,7 +128,7 @@ def test_the_window_shortcut_reaches_every_detector() -> None:
 def test_account_network_links_accounts_per_detector(result: AnalysisResult) -> None:
     network = account_network(result)
     types = {e.edge_type for e in network.edges}
-    assert types == {"near_duplicate", "co_commenting", "co_burst"}
+    assert types == {"near_duplicate", "semantic", "co_commenting", "co_burst"}
     crew = [e for e in network.edges if e.edge_type == "co_burst"]
     assert {(e.source, e.target) for e in crew} == {
         ("crew0", "crew1"),
@@ -145,7 +145,7 @@ def test_exports_open_as_graphml_and_toolkit_csv(result: AnalysisResult, tmp_pat
     graphml, edges, nodes = write_network(result, tmp_path / "net")
     graph = nx.read_graphml(graphml)
     assert graph.number_of_nodes() == 7 and graph.number_of_edges() == 9
-    assert graph.edges["copier0", "copier1"]["edge_type"] == "near_duplicate"
+    assert graph.edges["copier0", "copier1"]["edge_type"] == "near_duplicate;semantic"
     assert graph.nodes["crew0"]["message_0"]
     with edges.open(encoding="utf-8") as stream:
         rows = list(csv.reader(stream))
@@ -155,7 +155,9 @@ def test_exports_open_as_graphml_and_toolkit_csv(result: AnalysisResult, tmp_pat
         "weight",
         "edge_type",
     ]
-    assert len(rows) == 13  # header, 6 copy-paste pairs, 3 co-commenting and 3 co_burst pairs
+    # header, the 6 copy-paste pairs twice (near_duplicate and semantic), 3 co-commenting and
+    # 3 co_burst pairs
+    assert len(rows) == 19
     with nodes.open(encoding="utf-8") as stream:
         header = next(csv.reader(stream))
     assert header[:3] == ["Id", "username", "message_0"]
