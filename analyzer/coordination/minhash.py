@@ -18,6 +18,7 @@ kept) and one comment at a time.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -103,6 +104,7 @@ def candidate_probability(similarity: float, bands: int, rows: int) -> float:
     return 1.0 - (1.0 - similarity**rows) ** bands
 
 
+@functools.lru_cache(maxsize=64)  # ~10 ms per call: an API request must not pay it every time
 def choose_bands(num_perm: int, threshold: float, min_recall: float = 0.95) -> tuple[int, int]:
     """``(bands, rows)`` for LSH: recall at least ``min_recall`` at the threshold, then the
     fewest dissimilar candidates (smallest area under the candidate curve below the

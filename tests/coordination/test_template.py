@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzer.config import TemplateParams
 from analyzer.coordination.template import TemplateDetector, skeleton_of, word_order_keys
@@ -114,3 +116,46 @@ def test_comments_sharing_no_word_order_are_never_templated_one_by_one() -> None
     assert {c.comment_id for c in detector._sharing_word_order(comments)} == {"t0", "t1", "t2"}
     # The same template two days apart by 3 accounts is no candidate with a 1-day window.
     assert detector._sharing_word_order(filled(FILLS, minutes=60 * 24 * 2)) == []
+
+
+_PIECES = st.sampled_from(
+    [
+        "Vote",
+        "for",
+        "Smith",
+        "on",
+        "May",
+        "3rd",
+        "42",
+        "x9y",
+        "#tag",
+        "@bob",
+        "http://x.co/a",
+        "www.a.org",
+        "don't",
+        "I'm",
+        "O'Neil",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "...",
+        "!",
+        "-",
+        "_",
+        ",",
+        "hello",
+        "helloWorld",
+        "'",
+        "A",
+        "a",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_PIECES, max_size=14).map("".join), min_size=1, max_size=6))
+def test_small_ascii_batches_get_the_arrow_keys(texts: list[str]) -> None:
+    """Small ASCII batches skip Arrow (RE2 recompiles per call); the keys must not change."""
+    padded = [*texts, "é"]  # one non-ASCII text sends the batch down the Arrow path
+    assert word_order_keys(texts).tolist() == word_order_keys(padded)[:-1].tolist()

@@ -7,7 +7,10 @@ import random
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from analyzer.coordination import text_normalization as tn
 from analyzer.coordination.text_normalization import (
     URL_TOKEN,
     PackedTexts,
@@ -163,3 +166,53 @@ def test_packed_normalization_and_arrow_packing_match_the_list_forms() -> None:
     assert strip_marked_quotes_all(texts) == [strip_marked_quotes(t) for t in texts]
     sliced = pa.array(["ab", "cdé", "", "f"], type=pa.large_string()).slice(1, 3)
     assert PackedTexts.from_arrow(sliced).texts() == ["cdé", "", "f"]
+
+
+_ASCII_PIECES = st.sampled_from(
+    [
+        "Hello",
+        "WORLD",
+        "don't",
+        "it`s",
+        "@bob",
+        "a@b",
+        "x@",
+        "#tag",
+        "http://x.co/a?b=1",
+        "www.site.org",
+        "https://t.co/Z",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "\r\n",
+        "\x0b",
+        "\x1c",
+        "...",
+        "!!",
+        "-",
+        "_",
+        "(In reply to: earlier -- Ann)",
+        "> quoted",
+        "&gt; also",
+        "9",
+        "42nd",
+        "a_b",
+        ",",
+        "'",
+        '"',
+        "--",
+        ")",
+        "(",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_ASCII_PIECES, max_size=12).map("".join), min_size=1, max_size=6))
+def test_the_small_ascii_path_matches_the_arrow_path(texts: list[str]) -> None:
+    """Small ASCII batches skip Arrow (RE2 recompiles per call); both paths must agree."""
+    arrow = tn._normalize_arrow(tn._strip_marked_arrow(tn._arrow_strings(texts))).to_pylist()
+    python = [tn._normalize_ascii(tn._strip_marked_ascii(t)) for t in texts]
+    assert python == arrow
+    assert tn.normalize_texts(texts) == tn._normalize_arrow(tn._arrow_strings(texts)).to_pylist()
