@@ -25,9 +25,7 @@ batch is scored without the parent's text (its depth is still taken as 2).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +47,7 @@ from analyzer.model import (
     StanceLabel,
     StanceResult,
 )
+from analyzer.onnx_session import verified_onnx_session
 from analyzer.stance.base import STANCE_CLASSIFIERS
 from analyzer.stance.baseline import BaselineModel, read_model, resolve_model_path
 from analyzer.stance.calibration import (
@@ -76,14 +75,6 @@ LABEL_ORDER: tuple[StanceLabel, ...] = tuple(StanceLabel(label) for label in PRO
 MAX_EXPLAINED_SENTENCES = 8
 DEFAULT_BATCH_SIZE = 32
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,38 +148,11 @@ class MiniLMStanceModel:
                 "'tfidf_baseline'",
             )
         self.manifest = MiniLMManifest.read(model_dir / MANIFEST_FILE)
-        onnx_path = model_dir / self.manifest.onnx_file
-        if not onnx_path.is_file():
-            raise ModelError(
-                f"model file not found: {onnx_path}", hint="restore the model directory"
-            )
-        expected_path = model_dir / CHECKSUM_FILE
-        if not expected_path.is_file():
-            raise ModelError(
-                f"checksum file not found: {expected_path}", hint="restore the model directory"
-            )
-        expected = expected_path.read_text(encoding="utf-8").split()[0]
-        self.checksum = sha256_file(onnx_path)
-        if self.checksum != expected:
-            raise ModelError(
-                f"{onnx_path} has sha256 {self.checksum}, but {expected_path} records {expected}",
-                hint="the model file is corrupt or was replaced; restore or retrain it",
-            )
-        try:
-            import onnxruntime as ort  # noqa: PLC0415
-        except ImportError:
-            raise ModelError(
-                "onnxruntime is not installed",
-                hint="install the stance extra: pip install -e '.[stance]'",
-            ) from None
-        options = ort.SessionOptions()
-        # One graph, run batch after batch: all threads go to the operators (intra-op).
-        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session: Any = ort.InferenceSession(
-            str(onnx_path), options, providers=["CPUExecutionProvider"]
+        self._session, self.checksum = verified_onnx_session(
+            model_dir / self.manifest.onnx_file,
+            model_dir / CHECKSUM_FILE,
+            threads=threads,
+            restore_hint="restore the model directory or retrain it",
         )
         self._offsets = np.asarray(self.manifest.offsets, dtype=np.float64)
         self.temperature = self.manifest.temperature
