@@ -72,16 +72,18 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, str]]:
     return [{str(k): str(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def _settings(model: str, base: Settings | None) -> Settings:
+def stance_only_settings(model: str, base: Settings | None, **stance_overrides: object) -> Settings:
+    """``base`` with the stance model ``model`` and no coordination detectors (scoring runs)."""
     base = base or load_settings()
     merged = base.model_dump()
     # Evidence does not change labels; leave-one-sentence-out would only slow scoring down.
-    merged["stance"] = {**merged["stance"], "model": model, "explain": False}
+    merged["stance"] = {**merged["stance"], "model": model, "explain": False, **stance_overrides}
     merged["coordination"] = {**merged["coordination"], "detectors": ()}
     return load_settings(**merged)
 
 
-def _run(corpus: Corpus, settings: Settings) -> tuple[dict[str, StanceResult], float]:
+def stance_by_comment(corpus: Corpus, settings: Settings) -> tuple[dict[str, StanceResult], float]:
+    """Every comment's stance through the pipeline users run, and the seconds it took."""
     from analyzer.pipeline import analyze  # noqa: PLC0415
 
     started = time.perf_counter()
@@ -143,7 +145,7 @@ def evaluate_rumoureval(
 ) -> EvaluationResult:
     frame, corpus = rumoureval_corpus(data_dir, split)
     comments = corpus.comments
-    stances, seconds = _run(corpus, _settings(model, settings))
+    stances, seconds = stance_by_comment(corpus, stance_only_settings(model, settings))
     gold, pred, gold_all, pred_all = [], [], [], []
     judged: list[StanceResult] = []
     judged_gold: list[str] = []
@@ -205,7 +207,9 @@ def evaluate_arc(
         Comment(comment_id=f"pair-{i}", article_id=claim_ids[pairs.claims[i]], text=pairs.bodies[i])
         for i in rows
     )
-    stances, seconds = _run(Corpus(articles, comments), _settings(model, settings))
+    stances, seconds = stance_by_comment(
+        Corpus(articles, comments), stance_only_settings(model, settings)
+    )
     to_arc = {
         "support": "agree",
         "oppose": "disagree",

@@ -17,19 +17,18 @@ read the labels back from ``stance.targets`` / ``stance.reply_agreement``.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from analyzer.config import Settings, load_settings
+from analyzer.config import Settings
 from analyzer.errors import DataError
-from analyzer.model import AnalysisResult, Article, Comment, Corpus, StanceResult
+from analyzer.model import Article, Comment, Corpus
 from analyzer.stance.calibration import calibration_report
 from analyzer.stance.datasets import REMOVED_TEXTS, RUMOUREVAL_FILE
-from analyzer.stance.evaluation import EvaluationResult
+from analyzer.stance.evaluation import EvaluationResult, stance_by_comment, stance_only_settings
 from analyzer.stance.training import ClassificationMetrics, classification_metrics
 
 RUW_FILES = {split: Path("ruw") / f"ruw_{split}.csv" for split in ("train", "val", "test")}
@@ -40,23 +39,6 @@ RUW_TARGETS: tuple[str, ...] = ("Russia=Putin", "Ukraine=Zelensky|Zelenskyy|Zele
 RUW_OPPOSED: tuple[tuple[str, str], ...] = (("Russia", "Ukraine"),)
 PREVIOUS_RUW = {"Russia": 0.320, "Ukraine": 0.319}  # the removed claim-pair attempt
 AGREEMENT_LABELS: tuple[str, ...] = ("agree", "disagree", "neutral")
-
-
-def _settings(base: Settings | None, model: str, stance_overrides: dict[str, object]) -> Settings:
-    base = base or load_settings()
-    merged = base.model_dump()
-    merged["stance"] = {**merged["stance"], "model": model, "explain": False, **stance_overrides}
-    merged["coordination"] = {**merged["coordination"], "detectors": ()}
-    return load_settings(**merged)
-
-
-def _analyze(corpus: Corpus, settings: Settings) -> tuple[dict[str, StanceResult], float]:
-    from analyzer.pipeline import analyze  # noqa: PLC0415
-
-    started = time.perf_counter()
-    result: AnalysisResult = analyze(corpus, settings)
-    seconds = time.perf_counter() - started
-    return {a.comment.comment_id: a.stance for r in result.reports for a in r.comments}, seconds
 
 
 def uniform_guess_macro_f1(gold: Sequence[str], labels: Sequence[str]) -> float:
@@ -113,7 +95,9 @@ def ruw_predictions(
         },
         "reply_agreement": {"enabled": False},
     }
-    stances, seconds = _analyze(Corpus((article,), comments), _settings(settings, model, overrides))
+    stances, seconds = stance_by_comment(
+        Corpus((article,), comments), stance_only_settings(model, settings, **overrides)
+    )
     out: dict[str, dict[str, tuple[str, float]]] = {}
     for comment in comments:
         result = stances[comment.comment_id]
@@ -196,7 +180,7 @@ def agreement_evaluation(
         "targets": {"enabled": False},
         "reply_agreement": {"enabled": True},
     }
-    stances, seconds = _analyze(corpus, _settings(settings, model, overrides))
+    stances, seconds = stance_by_comment(corpus, stance_only_settings(model, settings, **overrides))
     ids = sorted(gold)
     pred, conf = [], []
     for comment_id in ids:
