@@ -84,6 +84,10 @@ HOOK_SKIP_REASONS: Mapping[str, str] = {
         "needs each account's history across many articles (repeated co-activity), which a "
         "single check does not have; it runs in corpus analysis"
     ),
+    "co_burst": (
+        "needs the same accounts bursting together under several articles, which one comment "
+        "cannot show; it runs in corpus analysis"
+    ),
     "style": (
         "needs 5+ comments per account to compare writing styles; it runs in corpus analysis"
     ),

@@ -161,6 +161,8 @@ def test_organic_comment_reports_what_was_not_computed() -> None:
     skipped = {s.name: s.reason for s in verdict.skipped_signals}
     assert "co_commenting" in skipped and "history" in skipped["co_commenting"]
     assert {"generic_endorsement", "account", "stance_influx"} <= set(skipped)
+    # Every default detector the hook skips has its own reason, not the generic one.
+    assert all("not available one comment at a time" not in r for r in skipped.values())
     assert "near_duplicate" not in skipped
     short = hook.check(make_comment("b", "+1", minutes=1))
     reasons = {s.name: s.reason for s in short.skipped_signals}
