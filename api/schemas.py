@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from analyzer.model import StanceLabel
+from analyzer.model import AgreementLabel, StanceLabel, TargetStanceLabel
 from analyzer.storage.exports import ExportFormat
 from analyzer.storage.jobs import JobKind, JobStatus
 from analyzer.storage.keys import Role
@@ -250,6 +250,29 @@ class EvidenceOut(BaseModel):
     ended_at: str | None = None
 
 
+class TargetStanceOut(BaseModel):
+    target: str
+    label: TargetStanceLabel
+    confidence: float
+    scores: dict[str, float] = Field(description="favor / against / none; they sum to 1")
+    basis: str = Field(
+        description="mention, coreference, relation, article_transfer or none: where the label "
+        "comes from"
+    )
+    source: str = Field(description="user (a configured target) or article (extracted from it)")
+    evidence: list[EvidenceOut]
+    model: str = Field(description="name@version")
+
+
+class ReplyAgreementOut(BaseModel):
+    parent_id: str
+    label: AgreementLabel
+    confidence: float
+    scores: dict[str, float] = Field(description="agree / disagree / neutral; they sum to 1")
+    evidence: list[EvidenceOut]
+    model: str = Field(description="name@version")
+
+
 class StanceOut(BaseModel):
     label: StanceLabel
     confidence: float
@@ -258,6 +281,18 @@ class StanceOut(BaseModel):
     questioning_score: float
     evidence: list[EvidenceOut]
     model: str = Field(description="name@version")
+    abstained: bool = Field(
+        description="confidence below the configured threshold: route to a human"
+    )
+    language: str | None = Field(
+        description='ISO 639-1 code, "und" if unidentified, null if not checked'
+    )
+    supported: bool = Field(description="false: the model does not handle this comment")
+    unsupported_reason: str | None
+    targets: list[TargetStanceOut] = Field(description="stance toward each named target")
+    reply_agreement: ReplyAgreementOut | None = Field(
+        description="agreement with the parent comment; null if not a reply within the batch"
+    )
 
 
 class SignalOut(BaseModel):

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,14 +23,18 @@ from sqlalchemy.engine import make_url
 
 from analyzer.config import CoordinationParams, Settings, StanceParams
 from analyzer.model import (
+    AgreementLabel,
     Article,
     Comment,
     Corpus,
     Evidence,
     EvidenceKind,
+    ReplyAgreement,
     Span,
     StanceLabel,
     StanceResult,
+    TargetStance,
+    TargetStanceLabel,
 )
 from analyzer.pipeline import Pipeline
 from analyzer.storage.store import Store
@@ -111,6 +116,75 @@ def keyword_pipeline(settings: Settings | None = None) -> Pipeline:
         for name in settings.coordination.detectors
     ]
     return Pipeline(settings, KeywordStance(), detectors)
+
+
+class DetailedKeywordStance(KeywordStance):
+    """The keyword classifier, plus every optional StanceResult field filled in, varying by
+    comment, so the stored round trip of each one is checked."""
+
+    def predict(
+        self, comments: Sequence[Comment], articles: Mapping[str, Article]
+    ) -> list[StanceResult]:
+        return [
+            _detailed(result, index)
+            for index, result in enumerate(super().predict(comments, articles))
+        ]
+
+
+def _detailed(result: StanceResult, index: int) -> StanceResult:
+    mention = Evidence(
+        EvidenceKind.TEXT_SPAN,
+        "names the council",
+        span=Span(0, 4, "This"),
+        weight=0.5,
+    )
+    targets = tuple(
+        TargetStance(
+            target=target,
+            label=label,
+            confidence=0.625,
+            scores={"favor": 0.125, "against": 0.625, "none": 0.25},
+            basis=basis,
+            evidence=(mention,) if basis == "mention" else (),
+            source=source,
+            model="keyword_targets@1",
+        )
+        for target, label, basis, source in (
+            ("city council", TargetStanceLabel.AGAINST, "mention", "user"),
+            ("cyclists", TargetStanceLabel.NONE, "none", "article"),
+        )[: index % 3]
+    )
+    agreement = (
+        ReplyAgreement(
+            parent_id=f"c{index - 1}",
+            label=AgreementLabel.DISAGREE if index % 4 == 1 else AgreementLabel.AGREE,
+            confidence=0.75,
+            scores={"agree": 0.125, "disagree": 0.75, "neutral": 0.125},
+            evidence=(
+                Evidence(EvidenceKind.TEXT_SPAN, "a rebuttal cue", comment_ids=(f"c{index - 1}",)),
+            ),
+            model="keyword_agreement@1",
+        )
+        if index % 2
+        else None
+    )
+    return replace(
+        result,
+        abstained=index % 3 == 0,
+        language=("en", "und", None)[index % 3],
+        supported=index != 5,
+        unsupported_reason="written in a language the model was not trained on"
+        if index == 5
+        else None,
+        targets=targets,
+        reply_agreement=agreement,
+    )
+
+
+def detailed_keyword_pipeline() -> Pipeline:
+    """The keyword pipeline with every optional stance field filled (DetailedKeywordStance)."""
+    plain = keyword_pipeline()
+    return Pipeline(plain.settings, DetailedKeywordStance(), plain.detectors)
 
 
 _TEMPLATE: list[Path] = []

@@ -1,7 +1,8 @@
 """Domain values <-> the JSON kept in the database.
 
-The JSON form of evidence and signals is the output contract's (``analyzer.export``), so what
-the API reads back is byte-for-byte what the pipeline produced.
+The JSON form of evidence, signals, target stances and reply agreements is the output
+contract's (``analyzer.export``), so what the API reads back is byte-for-byte what the pipeline
+produced.
 """
 
 from __future__ import annotations
@@ -10,14 +11,18 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from analyzer.export import evidence_record, signal_record
+from analyzer.export import agreement_record, evidence_record, signal_record, target_stance_record
 from analyzer.model import (
+    AgreementLabel,
     ComponentInfo,
     Evidence,
     EvidenceKind,
+    ReplyAgreement,
     Signal,
     SkippedSignal,
     Span,
+    TargetStance,
+    TargetStanceLabel,
 )
 
 
@@ -50,6 +55,44 @@ def evidence_records(evidence: Sequence[Evidence]) -> list[dict[str, Any]]:
 
 def evidence_tuple(records: Sequence[Mapping[str, Any]]) -> tuple[Evidence, ...]:
     return tuple(evidence_from_record(r) for r in records)
+
+
+def target_records(targets: Sequence[TargetStance]) -> list[dict[str, Any]]:
+    return [target_stance_record(t) for t in targets]
+
+
+def target_from_record(record: Mapping[str, Any]) -> TargetStance:
+    return TargetStance(
+        target=record["target"],
+        label=TargetStanceLabel(record["label"]),
+        confidence=float(record["confidence"]),
+        scores=dict(record["scores"]),
+        basis=record["basis"],
+        evidence=evidence_tuple(record["evidence"]),
+        source=record["source"],
+        model=record["model"],
+    )
+
+
+def targets_tuple(records: Sequence[Mapping[str, Any]]) -> tuple[TargetStance, ...]:
+    return tuple(target_from_record(r) for r in records)
+
+
+def agreement_to_record(agreement: ReplyAgreement | None) -> dict[str, Any] | None:
+    return None if agreement is None else agreement_record(agreement)
+
+
+def agreement_from_record(record: Mapping[str, Any] | None) -> ReplyAgreement | None:
+    if record is None:
+        return None
+    return ReplyAgreement(
+        parent_id=record["parent_id"],
+        label=AgreementLabel(record["label"]),
+        confidence=float(record["confidence"]),
+        scores=dict(record["scores"]),
+        evidence=evidence_tuple(record["evidence"]),
+        model=record["model"],
+    )
 
 
 def signal_to_record(signal: Signal) -> dict[str, Any]:

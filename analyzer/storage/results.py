@@ -26,6 +26,8 @@ from analyzer.model import (
     StanceResult,
 )
 from analyzer.storage.codec import (
+    agreement_from_record,
+    agreement_to_record,
     components_from_records,
     components_to_records,
     evidence_records,
@@ -33,6 +35,8 @@ from analyzer.storage.codec import (
     signal_from_record,
     skipped_from_record,
     skipped_to_record,
+    target_records,
+    targets_tuple,
 )
 from analyzer.storage.corpus import article_from_row, chunks, comment_from_row
 from analyzer.storage.errors import NotFoundError
@@ -151,6 +155,12 @@ def save_result(
                     "questioning_score": stance.questioning_score,
                     "evidence": evidence_records(stance.evidence),
                     "model": stance.model,
+                    "abstained": stance.abstained,
+                    "language": stance.language,
+                    "supported": stance.supported,
+                    "unsupported_reason": stance.unsupported_reason,
+                    "targets": target_records(stance.targets),
+                    "reply_agreement": agreement_to_record(stance.reply_agreement),
                 }
             )
             coordination_rows.append(
@@ -376,6 +386,12 @@ def _stance(row: StanceResultRow) -> StanceResult:
         questioning_score=row.questioning_score,
         evidence=evidence_tuple(row.evidence),
         model=row.model,
+        abstained=row.abstained,
+        language=row.language,
+        supported=row.supported,
+        unsupported_reason=row.unsupported_reason,
+        targets=targets_tuple(row.targets),
+        reply_agreement=agreement_from_record(row.reply_agreement),
     )
 
 

@@ -20,7 +20,10 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
+    true,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -49,6 +52,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JSONValue = JSON().with_variant(JSONB(), "postgresql")
+# For optional JSON: Python None is stored as SQL NULL (as rows from before the column read),
+# not as the JSON value null, so "IS NULL" finds every row without one.
+NullableJSONValue = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class Base(DeclarativeBase):
@@ -145,6 +151,13 @@ class StanceResultRow(Base):
     questioning_score: Mapped[float] = mapped_column(Float)
     evidence: Mapped[Any] = mapped_column(JSONValue)
     model: Mapped[str] = mapped_column(String(128))  # "name@version"
+    # Added in revision 0002; the server defaults are StanceResult's, for rows stored before it.
+    abstained: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    language: Mapped[str | None] = mapped_column(String(16))
+    supported: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    unsupported_reason: Mapped[str | None] = mapped_column(Text)
+    targets: Mapped[Any] = mapped_column(JSONValue, server_default=sql_text("'[]'"))  # records
+    reply_agreement: Mapped[Any | None] = mapped_column(NullableJSONValue)  # a record or NULL
 
 
 class CoordinationResultRow(Base):

@@ -23,7 +23,7 @@ def test_db_upgrade_and_keys(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path)
     upgraded = runner.invoke(app, ["db", "upgrade", "--database-url", url])
     assert upgraded.exit_code == 0, upgraded.output
-    assert "revision 0001" in upgraded.output
+    assert "revision 0002" in upgraded.output
 
     created = runner.invoke(
         app, ["keys", "create", "--role", "moderator", "--name", "alice", "--database-url", url]

@@ -21,7 +21,7 @@ from tests.service_support import campaign_article, sqlite_url
 def test_health_and_readiness(service: Service) -> None:
     assert service.client.get("/healthz").json() == {"status": "ok"}
     ready = service.client.get("/readyz").json()
-    assert ready["status"] == "ready" and ready["schema_revision"] == "0001"
+    assert ready["status"] == "ready" and ready["schema_revision"] == "0002"
     assert [c["name"] for c in ready["components"]] == ["keyword_test", "near_duplicate", "burst"]
 
 

@@ -23,7 +23,7 @@ from analyzer.storage.results import (
 )
 from analyzer.storage.reviews import Actor
 from analyzer.storage.store import Store
-from tests.service_support import CAMPAIGN_TEXT, campaign_corpus
+from tests.service_support import CAMPAIGN_TEXT, campaign_corpus, detailed_keyword_pipeline
 
 ACTOR = Actor("tester", "moderator", None)
 
@@ -33,6 +33,20 @@ def test_stored_report_equals_the_pipeline_report(store: Store, pipeline: Pipeli
     assert stored.result is not None
     produced = stored.result.reports[0]
     assert produced.clusters, "the planted campaign should form a cluster"
+    with store.reading() as session:
+        loaded = load_report(session, "a1")
+    assert loaded == produced
+
+
+def test_stored_stance_details_equal_the_pipeline_report(store: Store) -> None:
+    """Abstention, language support, target stances and reply agreement survive storage."""
+    stored = workflows.ingest(store, detailed_keyword_pipeline(), campaign_corpus(), ACTOR)
+    assert stored.result is not None
+    produced = stored.result.reports[0]
+    stances = [a.stance for a in produced.comments]
+    assert any(s.abstained for s in stances) and not all(s.supported for s in stances)
+    assert any(len(s.targets) == 2 for s in stances)
+    assert any(s.reply_agreement is not None for s in stances)
     with store.reading() as session:
         loaded = load_report(session, "a1")
     assert loaded == produced
