@@ -100,9 +100,8 @@ def _calibration(stances: Sequence[StanceResult], gold_product: Sequence[str]) -
     )
 
 
-def rumoureval_corpus(data_dir: Path, split: str) -> tuple[pd.DataFrame, Corpus]:
-    """One RumourEval split as ``analyze`` sees it: source posts are articles, replies with text
-    are comments (with their ``parent_id``); also returns the split's rows, for scoring."""
+def rumoureval_rows(data_dir: Path, split: str) -> pd.DataFrame:
+    """The RumourEval rows of one split, every column a string."""
     path = Path(data_dir) / RUMOUREVAL_FILE
     if not path.is_file():
         raise DataError(
@@ -114,6 +113,13 @@ def rumoureval_corpus(data_dir: Path, split: str) -> tuple[pd.DataFrame, Corpus]
         raise DataError(
             f"no RumourEval rows with split '{split}'", hint="valid splits: train, dev, test"
         )
+    return frame
+
+
+def rumoureval_corpus(data_dir: Path, split: str) -> tuple[pd.DataFrame, Corpus]:
+    """One RumourEval split as ``analyze`` sees it: source posts are articles, replies with text
+    are comments (with their ``parent_id``); also returns the split's rows, for scoring."""
+    frame = rumoureval_rows(data_dir, split)
     articles = {}
     comments = []
     for row in _rows(frame):

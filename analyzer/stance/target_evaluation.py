@@ -27,8 +27,13 @@ from analyzer.config import Settings
 from analyzer.errors import DataError
 from analyzer.model import Article, Comment, Corpus
 from analyzer.stance.calibration import calibration_report
-from analyzer.stance.datasets import REMOVED_TEXTS, RUMOUREVAL_FILE
-from analyzer.stance.evaluation import EvaluationResult, stance_by_comment, stance_only_settings
+from analyzer.stance.datasets import REMOVED_TEXTS
+from analyzer.stance.evaluation import (
+    EvaluationResult,
+    rumoureval_rows,
+    stance_by_comment,
+    stance_only_settings,
+)
 from analyzer.stance.training import ClassificationMetrics, classification_metrics
 
 RUW_FILES = {split: Path("ruw") / f"ruw_{split}.csv" for split in ("train", "val", "test")}
@@ -135,17 +140,7 @@ def ruw_metrics(
 
 def rumoureval_agreement_corpus(data_dir: Path, split: str) -> tuple[Corpus, dict[str, str]]:
     """Source posts as comments, their direct replies as children; gold agreement per reply."""
-    path = Path(data_dir) / RUMOUREVAL_FILE
-    if not path.is_file():
-        raise DataError(
-            f"RumourEval file not found: {path}", hint="pass --data-dir ../shared/data/stance"
-        )
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame = frame[frame["split"] == split]
-    if frame.empty:
-        raise DataError(
-            f"no RumourEval rows with split '{split}'", hint="valid splits: train, dev, test"
-        )
+    frame = rumoureval_rows(data_dir, split)
     to_agreement = {
         "support": "agree",
         "deny": "disagree",
