@@ -54,7 +54,11 @@ from analyzer.coordination.base import DETECTORS, DetectionInput
 from analyzer.coordination.clustering import plural
 from analyzer.coordination.evidence import accounts_factor, group_evidence, unique_by_id, when_text
 from analyzer.coordination.near_duplicate import QuoteStripper
-from analyzer.coordination.text_normalization import word_ngram_hashes
+from analyzer.coordination.text_normalization import (
+    SPACE_RUNS,
+    small_ascii_batch,
+    word_ngram_hashes,
+)
 from analyzer.model import Article, Comment, Evidence, EvidenceKind, Requirement, Signal
 
 MAX_FILLS_SHOWN = 5
@@ -80,20 +84,19 @@ _SLOTS_RE2 = rf"{_URL}{_NOT_SPACE}+|[@#][{_W}]+|[{_W}'’]*\d[{_W}'’]*"
 _CAPITALIZED_RE2 = rf" \p{{Lu}}[{_W}'’]*|^\p{{Lu}}[{_W}'’]*"
 
 
-# Small ASCII batches (an API request) take Python's re: RE2 recompiles the Unicode classes
-# above on every call. On ASCII text both give the same key; a test checks it.
-_SMALL_BATCH = 512
+# Small ASCII batches (an API request) take Python's re, as text_normalization does: RE2
+# recompiles the Unicode classes above on every call. On ASCII text both give the same key; a
+# test checks it.
 _SLOTS_ASCII = re.compile(
     rf"{_URL}[^\t\n\x0b\f\r\x1c-\x1f ]+|[@#][A-Za-z0-9_]+|[A-Za-z0-9_']*[0-9][A-Za-z0-9_']*"
 )
 _OTHER_ASCII = re.compile(r"[^A-Za-z0-9_' ]+")
 _CAPITALIZED_ASCII = re.compile(r" [A-Z][A-Za-z0-9_']*|^[A-Z][A-Za-z0-9_']*")
-_SPACES = re.compile(r"  +")
 
 
 def _word_order_ascii(text: str) -> str:
     text = _OTHER_ASCII.sub(" ", _SLOTS_ASCII.sub(" ", text))
-    text = _SPACES.sub(" ", _CAPITALIZED_ASCII.sub(" ", text))
+    text = SPACE_RUNS.sub(" ", _CAPITALIZED_ASCII.sub(" ", text))
     return text.strip(" ").lower()
 
 
@@ -159,7 +162,7 @@ def word_order_keys(texts: Sequence[str]) -> NDArray[np.uint64]:
     """
     if not texts:
         return np.empty(0, dtype=np.uint64)
-    if len(texts) <= _SMALL_BATCH and all(t.isascii() for t in texts):
+    if small_ascii_batch(texts):
         keys = [_word_order_ascii(t) for t in texts]
         return np.asarray(pd.util.hash_array(np.asarray(keys, dtype=object)), dtype=np.uint64)
     s = pa.array(texts, type=pa.large_string())

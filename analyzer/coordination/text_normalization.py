@@ -98,7 +98,7 @@ def normalize_texts(texts: Sequence[str]) -> list[str]:
     """
     if not texts:
         return []
-    if _small_ascii(texts):
+    if small_ascii_batch(texts):
         return [_normalize_ascii(t) for t in texts]
     normalized: list[str] = _normalize_arrow(_arrow_strings(texts)).to_pylist()
     return normalized
@@ -155,7 +155,7 @@ def strip_marked_quotes(text: str) -> str:
 
 def strip_marked_quotes_all(texts: Sequence[str]) -> list[str]:
     """:func:`strip_marked_quotes` of every text, in one pass of Arrow kernels."""
-    if _small_ascii(texts):
+    if small_ascii_batch(texts):
         return [_strip_marked_ascii(t) for t in texts]
     stripped: list[str] = _strip_marked_arrow(_arrow_strings(texts)).to_pylist()
     return stripped
@@ -177,7 +177,7 @@ def normalized_packed(texts: Sequence[str], *, marked_quotes: bool = False) -> P
     straight from Arrow's buffers."""
     if not texts:
         return PackedTexts(np.empty(0, dtype=np.uint32), np.zeros(1, dtype=np.int64))
-    if _small_ascii(texts):
+    if small_ascii_batch(texts):
         strip = _strip_marked_ascii if marked_quotes else str
         return PackedTexts.from_texts([_normalize_ascii(strip(t)) for t in texts])
     strings = _arrow_strings(texts)
@@ -190,27 +190,28 @@ def normalized_packed(texts: Sequence[str], *, marked_quotes: bool = False) -> P
 # classes below on every kernel call (~6 ms per batch), which dominated a 20-comment API
 # request. On ASCII text the two paths agree exactly (NFKC and lower() are plain ASCII
 # mappings there, and the classes reduce to the ASCII ones); a test checks it.
-_SMALL_BATCH = 512
+SMALL_BATCH = 512
 _URL_ASCII = re.compile(r"(?:https?://|www\.)[^\t\n\x0b\f\r\x1c-\x1f ]+")
 _MENTION_ASCII = re.compile(r"(^|[^A-Za-z0-9_@])@[A-Za-z0-9_]+")
 _APOSTROPHE_ASCII = re.compile(r"['`]")
 _PUNCT_ASCII = re.compile(f"[^A-Za-z0-9_{_URL_MARK} ]+")
-_SPACES = re.compile(r"  +")
+SPACE_RUNS = re.compile(r"  +")
 _MARKED_ASCII = (
     re.compile(r"(?is)\(In reply to:.*?--[^()]{0,80}\)"),
     re.compile(r"(?m)^[ \t]*(?:>|&gt;).*$"),
 )
 
 
-def _small_ascii(texts: Sequence[str]) -> bool:
-    return len(texts) <= _SMALL_BATCH and all(t.isascii() for t in texts)
+def small_ascii_batch(texts: Sequence[str]) -> bool:
+    """Whether Python's ``re`` beats Arrow's RE2 kernels here (see the note above)."""
+    return len(texts) <= SMALL_BATCH and all(t.isascii() for t in texts)
 
 
 def _normalize_ascii(text: str) -> str:
     text = _URL_ASCII.sub(f" {_URL_MARK} ", text.lower())
     text = _MENTION_ASCII.sub(r"\1 ", text)
     text = _PUNCT_ASCII.sub(" ", _APOSTROPHE_ASCII.sub("", text))
-    return _SPACES.sub(" ", text).strip(" ").replace(_URL_MARK, URL_TOKEN)
+    return SPACE_RUNS.sub(" ", text).strip(" ").replace(_URL_MARK, URL_TOKEN)
 
 
 def _strip_marked_ascii(text: str) -> str:
