@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
@@ -113,7 +113,30 @@ class StanceParams(Params):
     )
     batch_size: int = Field(2048, gt=0, description="Comments classified per batch.")
     context_chars: int = Field(
-        1500, gt=0, description="Characters of title + lead used as the article context."
+        1500,
+        gt=0,
+        description=(
+            "Characters of article context: title + lead for tfidf_baseline; for "
+            "minilm_stance (capped by its manifest), a short article whole, a long one's "
+            "title, lead and the body sentences chosen per comment (context_selection)."
+        ),
+    )
+    context_selection: Literal["embedding", "lexical"] = Field(
+        "embedding",
+        description=(
+            "minilm_stance only: how the body sentences of a long article (one that does not "
+            "fit context_chars) are picked per comment, after title and lead: 'embedding' "
+            "(cosine of all-MiniLM-L6-v2 sentence embeddings, data/models/minilm_sentence; "
+            "finds paraphrases) or 'lexical' (IDF-weighted word overlap; no model). Short "
+            "articles are used verbatim either way."
+        ),
+    )
+    sentence_model_dir: Path | None = Field(
+        None,
+        description=(
+            "Sentence encoder for context_selection='embedding'; None uses the shipped "
+            "data/models/minilm_sentence."
+        ),
     )
     abstain_below: float = Field(
         0.0,

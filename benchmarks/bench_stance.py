@@ -21,9 +21,19 @@ after a warm-up so that model and lingua loading are excluded:
 
 Timings on a shared machine are noisy: the load average is printed next to each row, and the
 ratios (measured in the same run) are the numbers to compare. Prints a Markdown table and
-writes ``benchmarks/out/stance.json``. Usage::
+writes ``benchmarks/out/stance.json``.
+
+With ``--long-articles`` it measures instead what the per-comment context selection
+(``stance.context_selection``) costs on long articles: the SOCC sample's Globe and Mail
+articles that have text and comments (../shared/data/comments/socc_sample, read through the
+shipped ``socc`` mapping; 4 articles of ~4,000 characters), ``minilm_stance`` with
+``embedding`` vs ``lexical`` selection in the same run: the context step alone, and the stance
+step end to end (default and fast profile); plus the context step alone on the RumourEval test
+replies, whose short source posts are used verbatim (no encoder call). Writes
+``benchmarks/out/stance_context.json``. Usage::
 
     python benchmarks/bench_stance.py [--limit 0] [--threads 2] [--cli]
+    python benchmarks/bench_stance.py --long-articles [--limit 0] [--threads 2]
 """
 
 from __future__ import annotations
@@ -43,9 +53,9 @@ from typing import Any
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = (
-    Path(os.environ.get("COMMENT_ANALYZER_SHARED", REPO_ROOT.parent / "shared")) / "data" / "stance"
-)
+SHARED = Path(os.environ.get("COMMENT_ANALYZER_SHARED", REPO_ROOT.parent / "shared"))
+DEFAULT_DATA = SHARED / "data" / "stance"
+SOCC_COMMENTS = SHARED / "data" / "comments" / "socc_sample" / "comments.csv"
 
 
 def timed(fn: Callable[[], object], repeats: int = 1) -> float:
@@ -114,6 +124,147 @@ def load() -> float:
     return os.getloadavg()[0]
 
 
+def long_articles(args: argparse.Namespace) -> int:
+    """Embedding vs lexical context selection, same run (see the module docstring)."""
+    from analyzer.config import load_settings  # noqa: PLC0415
+    from analyzer.ingest import load_mapping, read_corpus  # noqa: PLC0415
+    from analyzer.model import Corpus  # noqa: PLC0415
+    from analyzer.pipeline import Pipeline  # noqa: PLC0415
+    from analyzer.stance.context import (  # noqa: PLC0415
+        ArticleSentences,
+        ContextSelection,
+        ContextSelector,
+        SentenceRanker,
+        make_ranker,
+    )
+    from analyzer.stance.evaluation import rumoureval_corpus  # noqa: PLC0415
+
+    socc = read_corpus([SOCC_COMMENTS], mapping=load_mapping("socc"))
+    with_text = {a.article_id: a for a in socc.articles if a.text.strip()}
+    comments = tuple(c for c in socc.comments if c.article_id in with_text)
+    if args.limit:
+        comments = comments[: args.limit]
+    articles = tuple(a for a in socc.articles if a.article_id in {c.article_id for c in comments})
+    corpus = Corpus(articles, comments)
+    by_id = {a.article_id: a for a in articles}
+    n = len(comments)
+    methods: tuple[ContextSelection, ...] = ("embedding", "lexical")
+    rows: list[dict[str, Any]] = []
+
+    def add(step: str, method: str, seconds: float, count: int) -> None:
+        rows.append(
+            {
+                "step": step,
+                "context_selection": method,
+                "seconds": seconds,
+                "comments": count,
+                "comments_per_second": count / seconds,
+                "load_average": load(),
+            }
+        )
+
+    # The context step alone; the classifier's manifest caps the context at 600 characters.
+    chars = 600
+    long_share = sum(not ArticleSentences(by_id[c.article_id], chars).fits_whole for c in comments)
+    firsts: dict[str, list[str | None]] = {}
+    rankers: dict[str, SentenceRanker] = {}
+    for method in methods:
+        rankers[method] = make_ranker(method, threads=args.threads)
+        rankers[method].load()  # loading is a one-off at start-up, not timed
+        selector = ContextSelector(chars, rankers[method])
+        contexts = selector.contexts(comments, by_id)  # warm-up, and the passages compared below
+        add(
+            "context step alone, SOCC long articles",
+            method,
+            timed(lambda s=selector: s.contexts(comments, by_id), args.repeats),
+            n,
+        )
+        firsts[method] = [c.passages[0].text if c.passages else None for c in contexts]
+    _, rumoureval = rumoureval_corpus(args.data_dir, "test")
+    short = {a.article_id: a for a in rumoureval.articles}
+    for method in methods:
+        selector = ContextSelector(chars, rankers[method])
+        add(
+            "context step alone, RumourEval test replies (short sources)",
+            method,
+            timed(lambda s=selector: s.contexts(rumoureval.comments, short), args.repeats),
+            len(rumoureval.comments),
+        )
+
+    labels: dict[str, list[str]] = {}
+    for fast in (False, True):
+        profile = "fast profile" if fast else "default profile"
+        for method in methods:
+            settings = load_settings(
+                stance={
+                    "model": "minilm_stance",
+                    "threads": args.threads,
+                    "fast": fast,
+                    "context_selection": method,
+                },
+                coordination={"detectors": ()},
+            )
+            pipeline = Pipeline.from_settings(settings)
+            pipeline.run(Corpus(articles, comments[:16]))  # warm-up: sessions, lingua
+            result: list[Any] = []
+            seconds = timed(lambda p=pipeline, out=result: out.append(p.run(corpus)), args.repeats)
+            add(f"stance step end to end, SOCC long articles, {profile}", method, seconds, n)
+            stance = {
+                a.comment.comment_id: a.stance for r in result[-1].reports for a in r.comments
+            }
+            labels[f"{method} {profile}"] = [str(stance[c.comment_id].label) for c in comments]
+
+    different_first = sum(
+        a != b for a, b in zip(firsts["embedding"], firsts["lexical"], strict=True)
+    )
+    changed = {
+        profile: sum(
+            a != b
+            for a, b in zip(
+                labels[f"embedding {profile}"], labels[f"lexical {profile}"], strict=True
+            )
+        )
+        / n
+        for profile in ("default profile", "fast profile")
+    }
+    summary = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "threads": args.threads,
+        "comments": n,
+        "articles": len(articles),
+        "comments_on_long_articles": long_share,
+        "first_passage_differs": different_first / n,
+        "no_passage": {m: sum(f is None for f in firsts[m]) / n for m in methods},
+        "label_changed_share": changed,
+        "rows": rows,
+    }
+    out = REPO_ROOT / "benchmarks" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "stance_context.json").write_text(json.dumps(summary, indent=1))
+    print(
+        f"{n} SOCC comments on {len(articles)} articles ({long_share} on articles longer than "
+        f"{chars} characters); {summary['machine']}; threads {args.threads}"
+    )
+    print("| step | selection | comments/s | seconds | load average |\n|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['step']} | {r['context_selection']} | {r['comments_per_second']:.0f} | "
+            f"{r['seconds']:.2f} | {r['load_average']:.1f} |"
+        )
+    for step in sorted({r["step"] for r in rows}, key=[r["step"] for r in rows].index):
+        by_method = {r["context_selection"]: r["seconds"] for r in rows if r["step"] == step}
+        print(
+            f"{step}: embedding / lexical time {by_method['embedding'] / by_method['lexical']:.2f}x"
+        )
+    print(
+        f"first chosen passage differs for {different_first / n:.1%} of comments; comments "
+        f"without a chosen passage: embedding {summary['no_passage']['embedding']:.1%}, lexical "
+        f"{summary['no_passage']['lexical']:.1%}; labels that change: default profile "
+        f"{changed['default profile']:.1%}, fast profile {changed['fast profile']:.1%}"
+    )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
@@ -121,7 +272,14 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=1, help="best of N timings")
     parser.add_argument("--cli", action="store_true", help="also time `comment-analyzer analyze`")
+    parser.add_argument(
+        "--long-articles",
+        action="store_true",
+        help="measure embedding vs lexical context selection on long articles instead",
+    )
     args = parser.parse_args()
+    if args.long_articles:
+        return long_articles(args)
 
     import torch  # noqa: PLC0415
 

@@ -34,7 +34,6 @@ are missing the pipeline reports the signal as skipped with the reason
 
 from __future__ import annotations
 
-import importlib.util
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -60,12 +59,11 @@ from analyzer.coordination.near_duplicate import (
 )
 from analyzer.coordination.sentence_encoder import (
     DEFAULT_SENTENCE_MODEL_DIR,
-    REQUIRED_MODULES,
     OnnxSentenceEncoder,
-    missing_files,
+    load_sentence_encoder,
+    unavailable_reason,
 )
 from analyzer.coordination.text_normalization import PackedTexts, word_ngram_hashes
-from analyzer.errors import ModelError
 from analyzer.model import Article, Comment, Evidence, EvidenceKind, Requirement, Signal
 
 CANDIDATE_PERMUTATIONS = 64
@@ -120,29 +118,15 @@ class SemanticDetector:
 
     def unavailable_reason(self) -> str | None:
         """Why the encoder cannot be loaded here (without loading it), or None."""
-        missing = [m for m in REQUIRED_MODULES if importlib.util.find_spec(m) is None]
-        if missing:
-            return (
-                f"the sentence encoder needs {', '.join(missing)}, which is not installed "
-                "(install the 'stance' extra: pip install -e '.[stance]')"
-            )
-        absent = missing_files(self.model_dir)
-        if absent:
-            return (
-                f"the sentence encoder directory {self.model_dir} lacks {', '.join(absent)} "
-                "(restore data/models/minilm_sentence, or point semantic.model_dir at an "
-                "export of `python -m analyzer.coordination.sentence_encoder_export`)"
-            )
-        return None
+        return unavailable_reason(self.model_dir, setting="semantic.model_dir")
 
     @property
     def encoder(self) -> OnnxSentenceEncoder:
         if self._encoder is None:
-            reason = self.unavailable_reason()
-            if reason is not None:
-                raise ModelError(f"semantic detector unavailable: {reason}")
-            self._encoder = OnnxSentenceEncoder(
+            self._encoder = load_sentence_encoder(
                 self.model_dir,
+                component="semantic detector",
+                setting="semantic.model_dir",
                 max_tokens=self.params.max_tokens,
                 batch_size=self.params.batch_size,
                 threads=self.params.threads,

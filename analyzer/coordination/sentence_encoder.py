@@ -16,6 +16,7 @@ same embeddings.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -158,6 +159,44 @@ def missing_files(model_dir: Path) -> list[str]:
     return missing
 
 
+def unavailable_reason(model_dir: Path, *, setting: str) -> str | None:
+    """Why the encoder in ``model_dir`` cannot be loaded here (without loading it), or None.
+    ``setting`` names the setting that points at the directory, for the fix."""
+    missing = [m for m in REQUIRED_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        return (
+            f"the sentence encoder needs {', '.join(missing)}, which is not installed "
+            "(install the 'stance' extra: pip install -e '.[stance]')"
+        )
+    absent = missing_files(model_dir)
+    if absent:
+        return (
+            f"the sentence encoder directory {model_dir} lacks {', '.join(absent)} "
+            f"(restore data/models/minilm_sentence, or point {setting} at an "
+            "export of `python -m analyzer.coordination.sentence_encoder_export`)"
+        )
+    return None
+
+
+def load_sentence_encoder(
+    model_dir: Path,
+    *,
+    component: str,
+    setting: str,
+    max_tokens: int | None = None,
+    batch_size: int = 64,
+    threads: int = 0,
+) -> OnnxSentenceEncoder:
+    """The encoder in ``model_dir``, checksum-verified; a missing package or file raises a
+    ModelError naming ``component``, what is missing and the fix (no silent fallback)."""
+    reason = unavailable_reason(model_dir, setting=setting)
+    if reason is not None:
+        raise ModelError(f"{component} unavailable: {reason}")
+    return OnnxSentenceEncoder(
+        model_dir, max_tokens=max_tokens, batch_size=batch_size, threads=threads
+    )
+
+
 class OnnxSentenceEncoder:
     """Unit-length 384-dimension embeddings of texts, from the int8 ONNX graph."""
 
@@ -196,6 +235,15 @@ class OnnxSentenceEncoder:
         """Row-wise cosine of embeddings, corrected for the int8 graph's small shrinkage (the
         fp32 model's cosine is about the int8 one / ``cosine_scale``), clipped to [0, 1]."""
         raw = np.einsum("ij,ij->i", left, right).astype(np.float64)
+        corrected: NDArray[np.float64] = np.clip(raw / self.manifest.cosine_scale, 0.0, 1.0)
+        return corrected
+
+    def cosine_matrix(
+        self, left: NDArray[np.float32], right: NDArray[np.float32]
+    ) -> NDArray[np.float64]:
+        """Cosine of every row of ``left`` with every row of ``right`` (shape left x right),
+        corrected and clipped as in :meth:`cosine`."""
+        raw = (left @ right.T).astype(np.float64)
         corrected: NDArray[np.float64] = np.clip(raw / self.manifest.cosine_scale, 0.0, 1.0)
         return corrected
 

@@ -9,15 +9,18 @@ mapped to the product labels (query and comment are both ``neutral``; query sets
 Around the model:
 
 - a language gate: non-English comments get ``supported: false`` and a reason, not a guess;
-- long articles: the title, the lead and the sentences most relevant to the comment (context.py),
-  reported as ``article_passage`` evidence ("responds to: ...");
+- long articles: the title, the lead and the body sentences most similar to the comment
+  (context.py; sentence embeddings by default, ``stance.context_selection``), reported as
+  ``article_passage`` evidence ("responds to: ...", with offsets into the article and the
+  similarity);
 - evidence: for support/oppose comments of several sentences, the sentence whose removal lowers
   the label's probability most (leave-one-sentence-out over the sentences inside the model's
   input window), with character offsets;
 - abstention below ``abstain_below`` confidence.
 
 Inference needs onnxruntime, tokenizers and lingua only (the ``stance`` extra); they are
-imported when the model is built, so ``import analyzer`` stays fast.
+imported when the model is built, so ``import analyzer`` stays fast. The sentence encoder of
+the context selection (data/models/minilm_sentence) is loaded once per classifier.
 
 Limitation: the pipeline classifies comments in batches; a reply whose parent falls in another
 batch is scored without the parent's text (its depth is still taken as 2).
@@ -28,7 +31,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -57,7 +60,13 @@ from analyzer.stance.calibration import (
     softmax,
 )
 from analyzer.stance.cascade import LexicalGate, baseline_outputs, gate_inputs
-from analyzer.stance.context import ArticleContext, ContextSelector
+from analyzer.stance.context import (
+    ArticleContext,
+    ContextSelector,
+    EmbeddingRanker,
+    SentenceRanker,
+    make_ranker,
+)
 from analyzer.stance.encoder import PairTokenizer, join_context
 from analyzer.stance.features import FEATURE_NAMES, conversation_features
 from analyzer.stance.language import LanguageGate, LanguageVerdict
@@ -231,14 +240,25 @@ class MiniLMStanceModel:
 @dataclass(frozen=True, slots=True)
 class PairInputs:
     """What the model reads for one batch of comments; ``usable`` indexes the supported ones,
-    and ``segment_a``, ``texts`` and ``features`` have one entry per usable comment."""
+    and ``parents``, ``segment_a``, ``texts`` and ``features`` have one entry per usable
+    comment. ``contexts`` has one per comment (empty where not computed)."""
 
     verdicts: tuple[LanguageVerdict, ...]
     contexts: tuple[ArticleContext, ...]
     usable: tuple[int, ...]
+    parents: tuple[str | None, ...]
     segment_a: tuple[str, ...]
     texts: tuple[str, ...]
     features: npt.NDArray[np.float32]
+
+    def with_contexts(self, rows: Sequence[int], contexts: Sequence[ArticleContext]) -> PairInputs:
+        """These inputs with the article ``contexts`` of the usable ``rows`` filled in."""
+        all_contexts = list(self.contexts)
+        segment_a = list(self.segment_a)
+        for row, context in zip(rows, contexts, strict=True):
+            all_contexts[self.usable[row]] = context
+            segment_a[row] = join_context(context.text, self.parents[row])
+        return replace(self, contexts=tuple(all_contexts), segment_a=tuple(segment_a))
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,7 +294,7 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 @STANCE_CLASSIFIERS.register("minilm_stance")
 class MiniLMStanceClassifier:
     name: ClassVar[str] = "minilm_stance"
-    version: ClassVar[str] = "1.1.0"
+    version: ClassVar[str] = "1.2.0"  # 1.2: long-article context by sentence embeddings
 
     def __init__(
         self,
@@ -284,12 +304,15 @@ class MiniLMStanceClassifier:
         abstain_below: float = 0.0,
         explain: bool = True,
         language_gate: LanguageGate | None = None,
+        context_ranker: SentenceRanker | None = None,
     ) -> None:
         self.model = model
         self.context_chars = min(context_chars, model.manifest.context_chars)
         self.abstain_below = abstain_below
         self.explain = explain
         self.language_gate = language_gate or LanguageGate()
+        # None: the shipped sentence encoder, loaded when a long article first needs it.
+        self.context = ContextSelector(self.context_chars, context_ranker or EmbeddingRanker())
 
     @property
     def checksum(self) -> str | None:
@@ -300,13 +323,20 @@ class MiniLMStanceClassifier:
         model = MiniLMStanceModel(
             params.model_path or DEFAULT_MODEL_DIR, threads=params.threads, fast=params.fast
         )
+        ranker = make_ranker(
+            params.context_selection, model_dir=params.sentence_model_dir, threads=params.threads
+        )
         classifier = cls(
             model,
             context_chars=params.context_chars,
             abstain_below=params.abstain_below,
             explain=params.explain,
+            context_ranker=ranker,
         )
-        classifier.language_gate.load()  # the pipeline loads everything once, at start-up
+        # The pipeline loads everything once, at start-up: a missing model fails here (the
+        # sentence encoder first, as lingua takes seconds to load).
+        ranker.load()
+        classifier.language_gate.load()
         return classifier
 
     @property
@@ -319,10 +349,11 @@ class MiniLMStanceClassifier:
     ) -> list[StanceResult]:
         if not comments:
             return []
-        inputs = self.inputs(comments, articles)
+        # With the lexical gate, only the comments the encoder reads need an article context.
+        inputs = self.inputs(comments, articles, with_context=self.model.gate is None)
+        proba5, inputs = self._proba5(comments, articles, inputs)
         verdicts, contexts, usable = inputs.verdicts, inputs.contexts, inputs.usable
         segment_a, features = inputs.segment_a, inputs.features
-        proba5 = self._proba5(comments, articles, inputs)
         scores4 = product_scores(proba5)
         asks = questioning_scores(proba5)
         labels = scores4.argmax(axis=1) if usable else np.zeros(0, dtype=np.int64)
@@ -359,9 +390,12 @@ class MiniLMStanceClassifier:
 
     def _proba5(
         self, comments: Sequence[Comment], articles: Mapping[str, Article], inputs: PairInputs
-    ) -> FloatArray:
+    ) -> tuple[FloatArray, PairInputs]:
         """Calibrated 5-class probabilities of the usable comments: the lexical gate decides
-        the plain comments and questions, the encoder the rest (all of them without a gate)."""
+        the plain comments and questions, the encoder the rest (all of them without a gate).
+        Also the inputs, with the article contexts of the encoder's comments filled in where
+        the gate left them out: the gate does not read the article, so the comments it
+        decides get no context and no ``article_passage`` evidence."""
         n = len(inputs.usable)
         proba5 = np.zeros((n, len(self.model.manifest.classes)), dtype=np.float64)
         hard = np.ones(n, dtype=bool)
@@ -375,31 +409,41 @@ class MiniLMStanceClassifier:
             proba5[decided] = np.hstack([gate_proba[decided] * (1.0 - unrelated), unrelated])
             hard = ~decided
         rows = np.flatnonzero(hard)
+        if gate is not None and len(rows):
+            read = [int(r) for r in rows]
+            contexts = self.context.contexts([comments[inputs.usable[r]] for r in read], articles)
+            inputs = inputs.with_contexts(read, contexts)
         if len(rows):
             proba5[rows] = self.model.proba(
                 [inputs.segment_a[r] for r in rows],
                 [inputs.texts[r] for r in rows],
                 inputs.features[rows],
             )
-        return proba5
+        return proba5, inputs
 
-    def inputs(self, comments: Sequence[Comment], articles: Mapping[str, Article]) -> PairInputs:
-        """Language verdicts, article contexts and the model inputs of the supported comments."""
+    def inputs(
+        self,
+        comments: Sequence[Comment],
+        articles: Mapping[str, Article],
+        *,
+        with_context: bool = True,
+    ) -> PairInputs:
+        """Language verdicts, article contexts and the model inputs of the supported comments.
+        ``with_context=False`` leaves the contexts empty (``PairInputs.with_contexts`` fills
+        them in), for when only some comments will reach the encoder."""
         verdicts = self.language_gate.detect([c.text for c in comments])
         thread = thread_structure(comments)
-        selectors: dict[str, ContextSelector] = {}
-        contexts: list[ArticleContext] = []
-        for comment in comments:
-            selector = selectors.get(comment.article_id)
-            if selector is None:
-                selector = ContextSelector(articles.get(comment.article_id), self.context_chars)
-                selectors[comment.article_id] = selector
-            contexts.append(selector.select(comment.text))
         usable = tuple(i for i, v in enumerate(verdicts) if v.supported)
+        contexts = [ArticleContext("", ())] * len(comments)
+        if with_context:
+            found = self.context.contexts([comments[i] for i in usable], articles)
+            for i, context in zip(usable, found, strict=True):
+                contexts[i] = context
         return PairInputs(
             verdicts=tuple(verdicts),
             contexts=tuple(contexts),
             usable=usable,
+            parents=tuple(thread.parents[i] for i in usable),
             segment_a=tuple(join_context(contexts[i].text, thread.parents[i]) for i in usable),
             texts=tuple(comments[i].text for i in usable),
             features=conversation_features(
@@ -427,12 +471,20 @@ class MiniLMStanceClassifier:
         )
 
     def _passage_evidence(self, comment: Comment, context: ArticleContext) -> list[Evidence]:
+        """The two article sentences most similar to the comment (long articles only); the
+        span indexes ``Article.text``."""
+        method = self.context.ranker.name
         return [
             Evidence(
                 kind=EvidenceKind.ARTICLE_PASSAGE,
-                summary=f"responds to: '{passage.text[:160]}'",
+                summary=(
+                    f"responds to: '{passage.text[:160]}' (article characters "
+                    f"{passage.start}-{passage.end}, {method} similarity "
+                    f"{passage.similarity:.2f})"
+                ),
                 article_ids=(comment.article_id,),
                 span=Span(passage.start, passage.end, passage.text),
+                similarity=passage.similarity,
             )
             for passage in context.passages[:2]
         ]

@@ -9,12 +9,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
+from analyzer.config import StanceParams
 from analyzer.errors import ModelError
 from analyzer.model import EvidenceKind, StanceLabel
 from analyzer.stance.cascade import baseline_outputs, gate_inputs
+from analyzer.stance.context import LexicalRanker
 from analyzer.stance.language import LanguageGate, LanguageVerdict
 from analyzer.stance.minilm_stance import (
     DEFAULT_MODEL_DIR,
@@ -51,14 +56,21 @@ def fast_model() -> MiniLMStanceModel:
     return MiniLMStanceModel(DEFAULT_MODEL_DIR, threads=1, fast=True)
 
 
-def classifier(model: MiniLMStanceModel, **kwargs: object) -> MiniLMStanceClassifier:
+def classifier(model: MiniLMStanceModel, **kwargs: Any) -> MiniLMStanceClassifier:
     return MiniLMStanceClassifier(
         model, language_gate=FixedGate(kwargs.pop("others", None)), **kwargs
-    )  # type: ignore[arg-type]
+    )
 
 
 ARTICLE = make_article(
     "a1", "Police confirm the bridge will close for repairs", "The city said work starts Monday."
+)
+LONG_ARTICLE = make_article(
+    "a2",
+    "Council backs harbour levy",
+    "The council voted for the levy. "
+    + "Officials presented traffic figures for the old town. " * 12
+    + "The levy on waterfront property funds two thirds of the tram line.",
 )
 COMMENTS = [
     make_comment("c1", "Is there any source for this? I can't find it anywhere."),
@@ -77,7 +89,7 @@ def test_contract(model: MiniLMStanceModel) -> None:
         assert r.confidence == pytest.approx(max(r.scores.values()))
         assert r.scores[str(r.label)] == pytest.approx(r.confidence)
         assert 0.0 <= r.questioning_score <= 1.0
-        assert r.model == "minilm_stance@1.1.0"
+        assert r.model == "minilm_stance@1.2.0"
         assert r.supported and r.language == "en"
     assert classifier(model).predict([], {}) == []
 
@@ -105,7 +117,7 @@ def test_fast_profile_clear_cases(fast_model: MiniLMStanceModel) -> None:
     assert results["q"].questioning
     assert results["c2"].label is StanceLabel.OPPOSE
     assert results["c4"].label is StanceLabel.NEUTRAL and not results["c4"].questioning
-    assert results["c2"].model == "minilm_stance@1.1.0+fast"
+    assert results["c2"].model == "minilm_stance@1.2.0+fast"
     assert fast_model.tokenizer.max_length == 64
 
 
@@ -133,6 +145,43 @@ def test_gate_decides_plain_comments_and_the_encoder_the_rest(
             assert a.scores == pytest.approx(dict(b.scores), abs=0.1)
 
 
+class RecordingRanker(LexicalRanker):
+    """The lexical ranker, recording the comments it is asked to rank."""
+
+    def __init__(self) -> None:
+        self.ranked: list[str] = []
+
+    def similarities(
+        self, groups: Sequence[tuple[Sequence[str], Sequence[str]]]
+    ) -> list[npt.NDArray[np.float64]]:
+        self.ranked.extend(c for _, comments in groups for c in comments)
+        return super().similarities(groups)
+
+
+def test_fast_profile_selects_context_only_for_the_encoders_comments(
+    fast_model: MiniLMStanceModel,
+) -> None:
+    gate, baseline = fast_model.gate, fast_model.baseline
+    assert gate is not None and baseline is not None
+    comments = [
+        make_comment(c.comment_id, c.text, article_id="a2", parent_id=c.parent_id) for c in COMMENTS
+    ]
+    ranker = RecordingRanker()
+    clf = classifier(fast_model, context_ranker=ranker)
+    inputs = clf.inputs(comments, {"a2": LONG_ARTICLE}, with_context=False)
+    assert ranker.ranked == [] and {c.text for c in inputs.contexts} == {""}
+    lexical = baseline_outputs(baseline, comments, {"a2": LONG_ARTICLE})
+    decided = gate.decides(gate.logits(gate_inputs(lexical, inputs.features)), lexical).tolist()
+    assert any(decided) and not all(decided)
+    results = clf.predict(comments, {"a2": LONG_ARTICLE})
+    assert ranker.ranked == [
+        c.text for c, gated in zip(comments, decided, strict=True) if not gated
+    ]
+    for result, gated in zip(results, decided, strict=True):
+        if gated:
+            assert not [e for e in result.evidence if e.kind is EvidenceKind.ARTICLE_PASSAGE]
+
+
 def test_unsupported_language_is_not_guessed(model: MiniLMStanceModel) -> None:
     russian = make_comment("r1", "Это ложь и пропаганда.")
     (result,) = classifier(model, others={russian.text: "ru"}).predict([russian], {"a1": ARTICLE})
@@ -148,25 +197,27 @@ def test_abstains_below_threshold(model: MiniLMStanceModel) -> None:
 
 
 def test_evidence_spans_point_into_the_texts(model: MiniLMStanceModel) -> None:
-    long_article = make_article(
-        "a2",
-        "Council backs harbour levy",
-        "The council voted for the levy. "
-        + "Officials presented traffic figures for the old town. " * 12
-        + "The levy on waterfront property funds two thirds of the tram line.",
-    )
+    long_article = LONG_ARTICLE
     comment = make_comment(
         "x1",
         "This is false. The levy on waterfront property will never fund the tram line. "
         "Lies from the council again.",
         article_id="a2",
     )
-    (result,) = classifier(model).predict([comment], {"a2": long_article})
-    passages = [e for e in result.evidence if e.kind is EvidenceKind.ARTICLE_PASSAGE]
-    assert passages and passages[0].summary.startswith("responds to:")
-    for e in passages:
-        assert e.span is not None
-        assert long_article.text[e.span.start : e.span.end].strip() == e.span.text
+    for ranker, method in ((None, "embedding"), (LexicalRanker(), "lexical")):
+        (result,) = classifier(model, context_ranker=ranker).predict(
+            [comment], {"a2": long_article}
+        )
+        passages = [e for e in result.evidence if e.kind is EvidenceKind.ARTICLE_PASSAGE]
+        assert passages and passages[0].summary.startswith(
+            "responds to: 'The levy on waterfront property funds"
+        )
+        for e in passages:
+            assert e.span is not None
+            assert long_article.text[e.span.start : e.span.end].strip() == e.span.text
+            assert e.similarity is not None and 0.0 < e.similarity <= 1.0
+            assert f"{method} similarity {e.similarity:.2f}" in e.summary
+            assert f"article characters {e.span.start}-{e.span.end}" in e.summary
     for e in result.evidence:
         if e.kind is EvidenceKind.TEXT_SPAN:
             assert e.span is not None and e.weight is not None and e.weight > 0
@@ -191,6 +242,16 @@ def test_tampered_model_is_refused(tmp_path: Path) -> None:
     (tmp_path / "model.sha256").write_text("0" * 64 + "  model.int8.onnx\n")
     with pytest.raises(ModelError, match="sha256"):
         MiniLMStanceModel(tmp_path)
+
+
+def test_missing_sentence_model_fails_at_start_up(tmp_path: Path) -> None:
+    params = StanceParams(model="minilm_stance", sentence_model_dir=tmp_path / "absent")
+    with pytest.raises(
+        ModelError, match=r"stance context selection .*absent lacks manifest.json"
+    ) as raised:
+        MiniLMStanceClassifier.from_params(params)
+    assert "restore data/models/minilm_sentence" in str(raised.value)
+    assert "context_selection='lexical'" in str(raised.value)
 
 
 def test_missing_model_dir_says_how_to_fix(tmp_path: Path) -> None:
