@@ -453,6 +453,9 @@ def train_stance(
     ),
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same recipe.")] = 1,
     epochs: Annotated[int, typer.Option(help="Epochs; the best one on dev is kept.")] = 5,
+    max_length: Annotated[
+        int, typer.Option(help="Tokens per (context, comment) pair, in training and inference.")
+    ] = 128,
     threads: Annotated[int, typer.Option(help="CPU threads for torch; 0 = torch's default.")] = 0,
 ) -> None:
     """Fine-tune the MiniLM stance model (needs the 'stance' extra) and export it as int8 ONNX.
@@ -463,9 +466,24 @@ def train_stance(
 
     from analyzer.stance.training_minilm import SHIPPED_CONFIG, train_and_ship
 
-    config = replace(SHIPPED_CONFIG, seed=seed, epochs=epochs)
+    config = replace(SHIPPED_CONFIG, seed=seed, epochs=epochs, max_length=max_length)
+    tasks: dict[str, TaskID] = {}
     try:
-        manifest = train_and_ship(data_dir, out_dir, config=config, threads=threads, log=err.print)
+        with _progress(True) as progress:
+
+            def on_batch(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = progress.add_task(stage, total=total)
+                progress.update(tasks[stage], completed=done)
+
+            manifest = train_and_ship(
+                data_dir,
+                out_dir,
+                config=config,
+                threads=threads,
+                log=progress.console.print,
+                on_progress=on_batch,
+            )
     except AnalyzerError as exc:
         raise _fail(exc) from None
     out.print(f"wrote {out_dir} (dev: {manifest['dev']})")

@@ -210,7 +210,9 @@ def train_run(
     device: str,
     encoder_dir: Path,
     log: Callable[[str], None] = print,
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> TrainedRun:
+    """Fine-tune one configuration; ``on_progress(stage, done, total)`` reports batches."""
     import torch  # noqa: PLC0415
 
     torch.manual_seed(config.seed)
@@ -254,7 +256,8 @@ def train_run(
     history: list[float] = []
     for epoch in range(1, config.epochs + 1):
         net.train()
-        for batch in _batches(data.lengths, config.batch_size, rng):
+        batches = _batches(data.lengths, config.batch_size, rng)
+        for done, batch in enumerate(batches, start=1):
             enc = tokenizer.encode(
                 [data.segment_a[i] for i in batch], [data.comments[i] for i in batch]
             )
@@ -269,6 +272,8 @@ def train_run(
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
+            if on_progress:
+                on_progress(f"epoch {epoch}/{config.epochs}", done, len(batches))
         dev_logits = predict_logits(net, dev_data, tokenizer, device)
         score = sdqc_macro_f1(dev.targets, dev_logits.argmax(1).tolist())
         history.append(score)
@@ -582,6 +587,7 @@ def train_and_ship(
     config: MiniLMTrainConfig = SHIPPED_CONFIG,
     threads: int = 0,
     log: Callable[[str], None] = print,
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Any]:
     """The shipped recipe end to end: train, pick the epoch on dev, export int8, calibrate.
 
@@ -600,7 +606,15 @@ def train_and_ship(
         f"training on {len(train)} examples ({device}); "
         f"the epoch is chosen on {len(dev)} dev replies"
     )
-    run = train_run(config, train, dev, device=device, encoder_dir=encoder_dir, log=log)
+    run = train_run(
+        config,
+        train,
+        dev,
+        device=device,
+        encoder_dir=encoder_dir,
+        log=log,
+        on_progress=on_progress,
+    )
     net = build_net(config, encoder_dir)
     net.load_state_dict(run.state)
     note = (

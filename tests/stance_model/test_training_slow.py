@@ -49,8 +49,18 @@ def test_tiny_training_run_exports_a_loadable_calibrated_model(
     config = replace(SHIPPED_CONFIG, epochs=1, max_length=32, use_arc=False)
     train = load_rumoureval_posts(data, "train").examples.subset(range(64))
     dev = load_rumoureval_posts(data, "dev").examples.subset(range(32))
-    run = train_run(config, train, dev, device="cpu", encoder_dir=minilm_dir(), log=lambda _: None)
+    seen: list[tuple[str, int, int]] = []
+    run = train_run(
+        config,
+        train,
+        dev,
+        device="cpu",
+        encoder_dir=minilm_dir(),
+        log=lambda _: None,
+        on_progress=lambda stage, done, total: seen.append((stage, done, total)),
+    )
     assert run.best_epoch == 1 and run.dev_logits.shape == (32, len(CLASSES))
+    assert seen == [("epoch 1/1", 1, 2), ("epoch 1/1", 2, 2)]  # 64 examples, batches of 32
     net = build_net(config, minilm_dir())
     net.load_state_dict(run.state)
     manifest = write_model_dir(
