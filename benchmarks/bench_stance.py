@@ -58,6 +58,13 @@ DEFAULT_DATA = SHARED / "data" / "stance"
 SOCC_COMMENTS = SHARED / "data" / "comments" / "socc_sample" / "comments.csv"
 
 
+def write_summary(name: str, summary: dict[str, Any]) -> None:
+    """Write a run's numbers to benchmarks/out/NAME (docs/benchmarks.md quotes them)."""
+    out = REPO_ROOT / "benchmarks" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / name).write_text(json.dumps(summary, indent=1))
+
+
 def timed(fn: Callable[[], object], repeats: int = 1) -> float:
     best = float("inf")
     for _ in range(repeats):
@@ -238,9 +245,7 @@ def long_articles(args: argparse.Namespace) -> int:
         "label_changed_share": changed,
         "rows": rows,
     }
-    out = REPO_ROOT / "benchmarks" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "stance_context.json").write_text(json.dumps(summary, indent=1))
+    write_summary("stance_context.json", summary)
     print(
         f"{n} SOCC comments on {len(articles)} articles ({long_share} on articles longer than "
         f"{chars} characters); {summary['machine']}; threads {args.threads}"
@@ -384,9 +389,7 @@ def main() -> int:
         "cli_seconds": cli,
         "rows": rows,
     }
-    out = REPO_ROOT / "benchmarks" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "stance.json").write_text(json.dumps(summary, indent=1))
+    write_summary("stance.json", summary)
     print(
         f"{n} RumourEval test replies; {summary['machine']}; threads {args.threads}; max length "
         f"{summary['max_length']}; mean tokens {summary['mean_tokens']:.0f}, mean padded "

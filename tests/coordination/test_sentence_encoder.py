@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -17,12 +16,12 @@ from analyzer.coordination.sentence_encoder import (
     MANIFEST_FILE,
     OnnxSentenceEncoder,
     missing_files,
+    unavailable_reason,
 )
 from analyzer.errors import ModelError
 
 pytestmark = pytest.mark.skipif(
-    any(importlib.util.find_spec(m) is None for m in ("onnxruntime", "tokenizers"))
-    or bool(missing_files(DEFAULT_SENTENCE_MODEL_DIR)),
+    unavailable_reason(DEFAULT_SENTENCE_MODEL_DIR, setting="semantic.model_dir") is not None,
     reason="needs onnxruntime, tokenizers and data/models/minilm_sentence",
 )
 

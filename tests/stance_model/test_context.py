@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +15,7 @@ from analyzer.coordination.sentence_encoder import (
     DEFAULT_SENTENCE_MODEL_DIR,
     OnnxSentenceEncoder,
     missing_files,
+    unavailable_reason,
 )
 from analyzer.errors import ConfigError, ModelError
 from analyzer.model import Article
@@ -30,8 +30,7 @@ from analyzer.stance.context import (
 from tests.builders import make_comment
 
 needs_encoder = pytest.mark.skipif(
-    any(importlib.util.find_spec(m) is None for m in ("onnxruntime", "tokenizers"))
-    or bool(missing_files(DEFAULT_SENTENCE_MODEL_DIR)),
+    unavailable_reason(DEFAULT_SENTENCE_MODEL_DIR, setting="semantic.model_dir") is not None,
     reason="needs onnxruntime, tokenizers and data/models/minilm_sentence",
 )
 
