@@ -225,7 +225,7 @@ class CommentAnalysis:
 
 @dataclass(frozen=True, slots=True)
 class ComponentInfo:
-    kind: str  # "stance" | "detector"
+    kind: str  # "stance", "stance_context", "target_stance", "reply_agreement", "detector"
     name: str
     version: str
     checksum: str | None = None  # sha256 of the model file, when the component loads one

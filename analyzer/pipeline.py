@@ -113,7 +113,7 @@ class Pipeline:
         detectors = tuple(
             ComponentInfo(kind="detector", name=d.name, version=d.version) for d in self.detectors
         )
-        return (stance, *self.stance_extras.components, *detectors)
+        return (stance, *self.stance.parts(), *self.stance_extras.components, *detectors)
 
     def run_info(self) -> RunInfo:
         return RunInfo(

@@ -26,6 +26,7 @@ from analyzer.model import (
     AgreementLabel,
     Article,
     Comment,
+    ComponentInfo,
     Corpus,
     Evidence,
     EvidenceKind,
@@ -57,6 +58,9 @@ class KeywordStance:
     @property
     def checksum(self) -> str | None:
         return None
+
+    def parts(self) -> tuple[ComponentInfo, ...]:
+        return ()
 
     @classmethod
     def from_params(cls, params: StanceParams) -> KeywordStance:

@@ -11,6 +11,7 @@ from analyzer.errors import UnknownComponentError
 from analyzer.model import (
     Article,
     Comment,
+    ComponentInfo,
     Corpus,
     Evidence,
     EvidenceKind,
@@ -28,6 +29,9 @@ class _NeutralStance:
     name = "always_neutral"
     version = "0"
     checksum = None
+
+    def parts(self) -> tuple[ComponentInfo, ...]:
+        return ()
 
     def predict(
         self, comments: Sequence[Comment], articles: Mapping[str, Article]
@@ -132,6 +136,20 @@ def test_run_info_records_components_and_settings() -> None:
         ("detector", "pairs", "1"),
     ]
     assert result.reports[0].run_info is info
+
+
+def test_run_info_records_the_models_a_stance_classifier_loads_beside_its_own() -> None:
+    class _WithEncoder(_NeutralStance):
+        def parts(self) -> tuple[ComponentInfo, ...]:
+            return (ComponentInfo("stance_context", "encoder", "2", "ab" * 32),)
+
+    pipeline = Pipeline(load_settings(), _WithEncoder(), (_PairDetector(),))  # type: ignore[arg-type]
+    info = pipeline.run(Corpus((), (make_comment(),))).run_info
+    assert [(c.kind, c.name, c.checksum) for c in info.components] == [
+        ("stance", "always_neutral", None),
+        ("stance_context", "encoder", "ab" * 32),
+        ("detector", "pairs", None),
+    ]
 
 
 def test_empty_corpus_gives_empty_result() -> None:

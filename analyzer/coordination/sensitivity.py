@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from analyzer.config import Settings, StanceParams
 from analyzer.coordination.base import DETECTORS
 from analyzer.errors import ConfigError
-from analyzer.model import AnalysisResult, Article, Comment, Corpus, StanceResult
+from analyzer.model import AnalysisResult, Article, Comment, ComponentInfo, Corpus, StanceResult
 
 if TYPE_CHECKING:
     from analyzer.pipeline import Pipeline
@@ -55,6 +55,9 @@ class _FixedStance:
     @property
     def checksum(self) -> str | None:
         return None
+
+    def parts(self) -> tuple[ComponentInfo, ...]:
+        return ()
 
     @classmethod
     def from_params(cls, params: StanceParams) -> _FixedStance:

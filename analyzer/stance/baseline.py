@@ -39,6 +39,7 @@ from analyzer.errors import ModelError
 from analyzer.model import (
     Article,
     Comment,
+    ComponentInfo,
     Evidence,
     EvidenceKind,
     Span,
@@ -669,6 +670,9 @@ class TfidfBaselineClassifier:
     @property
     def checksum(self) -> str:
         return self._checksum
+
+    def parts(self) -> tuple[ComponentInfo, ...]:
+        return ()  # one model file
 
     @property
     def model_id(self) -> str:

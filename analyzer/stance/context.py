@@ -169,7 +169,12 @@ class SentenceRanker(Protocol):
     """Scores the body sentences of articles against comments."""
 
     name: ClassVar[str]
+    version: ClassVar[str]
     min_similarity: ClassVar[float]  # sentences scoring at or below this are not chosen
+
+    @property
+    def checksum(self) -> str | None:
+        """sha256 of the model file once loaded; None before, or for a ranker with no model."""
 
     def load(self) -> None:
         """Load what the ranker needs now (start-up), so that a missing model fails early."""
@@ -188,7 +193,9 @@ class LexicalRanker:
     """Cosine of IDF-weighted word vectors; IDF over the article's own sentences."""
 
     name: ClassVar[str] = "lexical"
+    version: ClassVar[str] = "1.0.0"
     min_similarity: ClassVar[float] = 0.0
+    checksum: ClassVar[str | None] = None  # no model file
 
     def load(self) -> None:
         return None
@@ -226,6 +233,7 @@ class EmbeddingRanker:
     ``load()``; every sentence and every comment of a batch is embedded in one batched call."""
 
     name: ClassVar[str] = "embedding"
+    version: ClassVar[str] = "1.0.0"
     min_similarity: ClassVar[float] = EMBEDDING_MIN_SIMILARITY
 
     def __init__(self, model_dir: Path | None = None, *, threads: int = 0) -> None:

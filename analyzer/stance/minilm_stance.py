@@ -44,6 +44,7 @@ from analyzer.errors import ModelError
 from analyzer.model import (
     Article,
     Comment,
+    ComponentInfo,
     Evidence,
     EvidenceKind,
     Span,
@@ -317,6 +318,17 @@ class MiniLMStanceClassifier:
     @property
     def checksum(self) -> str | None:
         return self.model.checksum
+
+    def parts(self) -> tuple[ComponentInfo, ...]:
+        ranker = self.context.ranker
+        return (
+            ComponentInfo(
+                kind="stance_context",
+                name=f"{ranker.name}_context_selection",
+                version=ranker.version,
+                checksum=ranker.checksum,
+            ),
+        )
 
     @classmethod
     def from_params(cls, params: StanceParams) -> MiniLMStanceClassifier:

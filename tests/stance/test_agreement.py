@@ -18,6 +18,7 @@ from analyzer.model import (
     AgreementLabel,
     Article,
     Comment,
+    ComponentInfo,
     Corpus,
     StanceLabel,
     StanceResult,
@@ -40,6 +41,9 @@ class KeywordClassifier:
     @classmethod
     def from_params(cls, params: StanceParams) -> KeywordClassifier:
         return cls()
+
+    def parts(self) -> tuple[ComponentInfo, ...]:
+        return ()
 
     def predict(
         self, comments: Sequence[Comment], articles: Mapping[str, Article]

@@ -16,10 +16,11 @@ import numpy.typing as npt
 import pytest
 
 from analyzer.config import StanceParams
+from analyzer.coordination.sentence_encoder import DEFAULT_SENTENCE_MODEL_DIR
 from analyzer.errors import ModelError
 from analyzer.model import EvidenceKind, StanceLabel
 from analyzer.stance.cascade import baseline_outputs, gate_inputs
-from analyzer.stance.context import LexicalRanker
+from analyzer.stance.context import EmbeddingRanker, LexicalRanker
 from analyzer.stance.language import LanguageGate, LanguageVerdict
 from analyzer.stance.minilm_stance import (
     DEFAULT_MODEL_DIR,
@@ -252,6 +253,22 @@ def test_missing_sentence_model_fails_at_start_up(tmp_path: Path) -> None:
         MiniLMStanceClassifier.from_params(params)
     assert "restore data/models/minilm_sentence" in str(raised.value)
     assert "context_selection='lexical'" in str(raised.value)
+
+
+def test_parts_name_the_context_selection_and_its_encoder_checksum(
+    model: MiniLMStanceModel,
+) -> None:
+    embedding = EmbeddingRanker(threads=1)
+    embedding.load()
+    (part,) = classifier(model, context_ranker=embedding).parts()
+    shipped = (DEFAULT_SENTENCE_MODEL_DIR / "model.sha256").read_text().split()[0]
+    assert (part.kind, part.name, part.checksum) == (
+        "stance_context",
+        "embedding_context_selection",
+        shipped,
+    )
+    (lexical,) = classifier(model, context_ranker=LexicalRanker()).parts()
+    assert (lexical.name, lexical.checksum) == ("lexical_context_selection", None)
 
 
 def test_missing_model_dir_says_how_to_fix(tmp_path: Path) -> None:
