@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from analyzer.coordination.base import DetectionInput
-from analyzer.model import Article, Comment, StanceLabel, StanceResult
+from analyzer.model import Article, Comment, ComponentInfo, StanceLabel, StanceResult
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 """A fixed, timezone-aware reference time for tests."""
@@ -70,3 +70,18 @@ def make_stance(comment_id: str, label: StanceLabel = StanceLabel.NEUTRAL) -> St
         evidence=(),
         model="test@0",
     )
+
+
+class NeutralStance:
+    """A stance classifier for tests where the pipeline or detectors are under test: every
+    comment neutral, with confidence 1."""
+
+    name, version, checksum = "neutral", "0", None
+
+    def parts(self) -> tuple[ComponentInfo, ...]:
+        return ()
+
+    def predict(
+        self, comments: Sequence[Comment], articles: Mapping[str, Article]
+    ) -> list[StanceResult]:
+        return [make_stance(c.comment_id) for c in comments]

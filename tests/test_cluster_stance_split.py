@@ -14,6 +14,7 @@ from analyzer.model import (
     Article,
     Cluster,
     Comment,
+    ComponentInfo,
     Corpus,
     Evidence,
     EvidenceKind,
@@ -38,6 +39,9 @@ class _LabelStance:
     name: ClassVar[str] = "fixed_labels"
     version: ClassVar[str] = "0"
     checksum: ClassVar[str | None] = None
+
+    def parts(self) -> tuple[ComponentInfo, ...]:
+        return ()
 
     def predict(
         self, comments: Sequence[Comment], articles: Mapping[str, Article]

@@ -44,7 +44,7 @@ import metrics
 
 from analyzer.config import load_settings
 from analyzer.coordination.base import DETECTORS
-from analyzer.model import Article, Comment, Corpus, StanceLabel, StanceResult
+from analyzer.model import Article, Comment, ComponentInfo, Corpus, StanceLabel, StanceResult
 from analyzer.pipeline import Pipeline, load_components
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,6 +57,9 @@ class NeutralStance:
     """Stance is not under test here; every comment is neutral (burst influx stays off)."""
 
     name, version, checksum = "neutral", "0", None
+
+    def parts(self) -> tuple[ComponentInfo, ...]:
+        return ()
 
     def predict(
         self, comments: Sequence[Comment], articles: Mapping[str, Article]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -11,9 +10,9 @@ from analyzer.config import GenericEndorsementParams, load_settings
 from analyzer.coordination.base import DETECTORS
 from analyzer.coordination.generic_endorsement import GenericEndorsementDetector, content_words
 from analyzer.ingest import read_corpus
-from analyzer.model import Article, Comment, EvidenceKind, Signal, StanceLabel, StanceResult
+from analyzer.model import Comment, EvidenceKind, Signal, StanceLabel
 from analyzer.pipeline import Pipeline
-from tests.builders import detection_input, make_article, make_comment, make_stance
+from tests.builders import NeutralStance, detection_input, make_article, make_comment, make_stance
 from tests.coordination.threads import ARTICLES, generic_endorsement
 
 
@@ -81,17 +80,6 @@ def test_stance_decides_when_there_are_no_lexicon_words() -> None:
     assert "stance: support" in signal.evidence[1].summary
 
 
-class _NeutralStance:
-    """The pipeline and detectors are under test here, not the stance model."""
-
-    name, version, checksum = "neutral", "0", None
-
-    def predict(
-        self, comments: Sequence[Comment], articles: Mapping[str, Article]
-    ) -> list[StanceResult]:
-        return [make_stance(c.comment_id) for c in comments]
-
-
 @pytest.mark.shared_data
 def test_seed_generic_endorsements_are_surfaced_and_timing_signals_skipped(
     seed_path: Path,
@@ -101,7 +89,7 @@ def test_seed_generic_endorsements_are_surfaced_and_timing_signals_skipped(
     detectors = [
         DETECTORS.get(n)(getattr(settings.coordination, n)) for n in settings.coordination.detectors
     ]
-    pipeline = Pipeline(settings, _NeutralStance(), detectors)  # type: ignore[arg-type]
+    pipeline = Pipeline(settings, NeutralStance(), detectors)  # type: ignore[arg-type]
     result = pipeline.run(corpus)
     [report] = result.reports
     by_author = {a.comment.author: a.coordination for a in report.comments}

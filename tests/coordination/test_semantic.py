@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -11,9 +10,9 @@ from analyzer.config import SemanticParams, load_settings
 from analyzer.coordination.base import DETECTORS, RunMemo
 from analyzer.coordination.evidence import required_accounts
 from analyzer.coordination.semantic import SemanticDetector
-from analyzer.model import Article, Comment, Corpus, StanceResult
+from analyzer.model import Article, Comment, Corpus
 from analyzer.pipeline import Pipeline
-from tests.builders import detection_input, make_comment, make_stance
+from tests.builders import NeutralStance, detection_input, make_comment
 from tests.coordination import threads
 
 
@@ -71,15 +70,6 @@ def test_a_missing_model_is_a_reason_not_a_crash(tmp_path: Path) -> None:
     assert reason is not None and "tokenizer.json" in reason
 
 
-class _NeutralStance:
-    name, version, checksum = "neutral", "0", None
-
-    def predict(
-        self, comments: Sequence[Comment], articles: Mapping[str, Article]
-    ) -> list[StanceResult]:
-        return [make_stance(c.comment_id) for c in comments]
-
-
 def test_the_pipeline_reports_semantic_as_skipped_when_the_model_is_missing(
     tmp_path: Path,
 ) -> None:
@@ -92,7 +82,7 @@ def test_the_pipeline_reports_semantic_as_skipped_when_the_model_is_missing(
     detectors = [
         DETECTORS.get(n)(getattr(settings.coordination, n)) for n in settings.coordination.detectors
     ]
-    pipeline = Pipeline(settings, _NeutralStance(), detectors)  # type: ignore[arg-type]
+    pipeline = Pipeline(settings, NeutralStance(), detectors)  # type: ignore[arg-type]
     comments = (*threads.background(), *threads.paraphrase().comments)
     result = pipeline.run(Corpus(threads.ARTICLES, comments))
     [skipped] = [s for s in result.skipped_signals if s.name == "semantic"]

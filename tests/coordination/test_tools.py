@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import networkx as nx
@@ -15,20 +14,11 @@ from analyzer.config import Settings, explain_params, load_settings
 from analyzer.coordination.base import DETECTORS
 from analyzer.coordination.sensitivity import parse_value, sensitivity, with_value
 from analyzer.errors import ConfigError
-from analyzer.model import AnalysisResult, Article, Comment, Corpus, StanceResult
+from analyzer.model import AnalysisResult, Corpus
 from analyzer.network_export import EDGE_COLUMNS, account_network, write_network
 from analyzer.pipeline import Pipeline
-from tests.builders import make_stance
+from tests.builders import NeutralStance
 from tests.coordination import threads
-
-
-class _NeutralStance:
-    name, version, checksum = "neutral", "0", None
-
-    def predict(
-        self, comments: Sequence[Comment], articles: Mapping[str, Article]
-    ) -> list[StanceResult]:
-        return [make_stance(c.comment_id) for c in comments]
 
 
 def _settings(without: tuple[str, ...] = ()) -> Settings:
@@ -41,7 +31,7 @@ def _pipeline(settings: Settings | None = None) -> Pipeline:
     detectors = [
         DETECTORS.get(n)(getattr(settings.coordination, n)) for n in settings.coordination.detectors
     ]
-    return Pipeline(settings, _NeutralStance(), detectors)  # type: ignore[arg-type]
+    return Pipeline(settings, NeutralStance(), detectors)  # type: ignore[arg-type]
 
 
 def _corpus() -> Corpus:
