@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import pytest
@@ -9,34 +8,15 @@ from analyzer.config import load_settings
 from analyzer.coordination.base import DetectionInput
 from analyzer.errors import UnknownComponentError
 from analyzer.model import (
-    Article,
-    Comment,
     ComponentInfo,
     Corpus,
     Evidence,
     EvidenceKind,
     Requirement,
     Signal,
-    StanceResult,
 )
 from analyzer.pipeline import Pipeline
-from tests.builders import make_article, make_comment, make_stance
-
-
-class _NeutralStance:
-    """A stance classifier for pipeline tests: the pipeline, not the model, is under test."""
-
-    name = "always_neutral"
-    version = "0"
-    checksum = None
-
-    def parts(self) -> tuple[ComponentInfo, ...]:
-        return ()
-
-    def predict(
-        self, comments: Sequence[Comment], articles: Mapping[str, Article]
-    ) -> list[StanceResult]:
-        return [make_stance(c.comment_id) for c in comments]
+from tests.builders import NeutralStance, make_article, make_comment
 
 
 class _PairDetector:
@@ -71,7 +51,7 @@ class _CrossArticleDetector(_PairDetector):
 
 
 def _pipeline(*detectors: Any) -> Pipeline:
-    return Pipeline(load_settings(), _NeutralStance(), detectors)  # type: ignore[arg-type]
+    return Pipeline(load_settings(), NeutralStance(), detectors)  # type: ignore[arg-type]
 
 
 def test_detector_runs_only_on_articles_that_have_what_it_requires() -> None:
@@ -132,21 +112,21 @@ def test_run_info_records_components_and_settings() -> None:
     info = result.run_info
     assert info.settings_hash == pipeline.settings.digest()
     assert [(c.kind, c.name, c.version) for c in info.components] == [
-        ("stance", "always_neutral", "0"),
+        ("stance", "neutral", "0"),
         ("detector", "pairs", "1"),
     ]
     assert result.reports[0].run_info is info
 
 
 def test_run_info_records_the_models_a_stance_classifier_loads_beside_its_own() -> None:
-    class _WithEncoder(_NeutralStance):
+    class _WithEncoder(NeutralStance):
         def parts(self) -> tuple[ComponentInfo, ...]:
             return (ComponentInfo("stance_context", "encoder", "2", "ab" * 32),)
 
     pipeline = Pipeline(load_settings(), _WithEncoder(), (_PairDetector(),))  # type: ignore[arg-type]
     info = pipeline.run(Corpus((), (make_comment(),))).run_info
     assert [(c.kind, c.name, c.checksum) for c in info.components] == [
-        ("stance", "always_neutral", None),
+        ("stance", "neutral", None),
         ("stance_context", "encoder", "ab" * 32),
         ("detector", "pairs", None),
     ]
