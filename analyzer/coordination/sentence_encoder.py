@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,13 +189,34 @@ def load_sentence_encoder(
     threads: int = 0,
 ) -> OnnxSentenceEncoder:
     """The encoder in ``model_dir``, checksum-verified; a missing package or file raises a
-    ModelError naming ``component``, what is missing and the fix (no silent fallback)."""
+    ModelError naming ``component``, what is missing and the fix (no silent fallback).
+
+    One encoder per process and configuration: the ``semantic`` detector and the stance
+    context selection read the same model, so with default settings they share one loaded
+    session. A model file changed on disk (size or modification time) is loaded and verified
+    afresh."""
     reason = unavailable_reason(model_dir, setting=setting)
     if reason is not None:
         raise ModelError(f"{component} unavailable: {reason}")
-    return OnnxSentenceEncoder(
-        model_dir, max_tokens=max_tokens, batch_size=batch_size, threads=threads
+    tokens = max_tokens or SentenceManifest.read(model_dir / MANIFEST_FILE).max_tokens
+    stamps = tuple(
+        (p.name, p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(model_dir.iterdir())
+        if p.is_file()
     )
+    key = (model_dir.resolve(), tokens, batch_size, threads, stamps)
+    with _LOADED_LOCK:
+        encoder = _LOADED.get(key)
+        if encoder is None:
+            encoder = OnnxSentenceEncoder(
+                model_dir, max_tokens=tokens, batch_size=batch_size, threads=threads
+            )
+            _LOADED[key] = encoder
+    return encoder
+
+
+_LOADED: dict[tuple[object, ...], OnnxSentenceEncoder] = {}
+_LOADED_LOCK = threading.Lock()
 
 
 class OnnxSentenceEncoder:

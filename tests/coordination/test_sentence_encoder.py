@@ -9,16 +9,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from analyzer.config import SemanticParams
+from analyzer.coordination.semantic import SemanticDetector
 from analyzer.coordination.sentence_encoder import (
     CHECKSUM_FILE,
     DEFAULT_SENTENCE_MODEL_DIR,
     EMBEDDING_DIM,
     MANIFEST_FILE,
     OnnxSentenceEncoder,
+    load_sentence_encoder,
     missing_files,
     unavailable_reason,
 )
 from analyzer.errors import ModelError
+from analyzer.stance.context import EmbeddingRanker
 
 pytestmark = pytest.mark.skipif(
     unavailable_reason(DEFAULT_SENTENCE_MODEL_DIR, setting="semantic.model_dir") is not None,
@@ -74,6 +78,26 @@ def test_the_checksum_is_verified(tmp_path: Path) -> None:
     (copy / CHECKSUM_FILE).write_text("0" * 64 + "  model.int8.onnx\n", encoding="utf-8")
     with pytest.raises(ModelError, match="sha256"):
         OnnxSentenceEncoder(copy)
+
+
+def test_semantic_and_stance_context_share_one_loaded_encoder() -> None:
+    semantic = SemanticDetector(SemanticParams()).encoder
+    context = EmbeddingRanker().encoder
+    assert semantic is context
+    other = load_sentence_encoder(
+        DEFAULT_SENTENCE_MODEL_DIR, component="test", setting="test", max_tokens=32
+    )
+    assert other is not semantic and other.tokenizer.max_tokens == 32
+
+
+def test_a_model_file_changed_after_loading_is_verified_again(tmp_path: Path) -> None:
+    copy = tmp_path / "model"
+    shutil.copytree(DEFAULT_SENTENCE_MODEL_DIR, copy)
+    first = load_sentence_encoder(copy, component="test", setting="test")
+    assert load_sentence_encoder(copy, component="test", setting="test") is first
+    (copy / CHECKSUM_FILE).write_text("0" * 64 + "  model.int8.onnx\n", encoding="utf-8")
+    with pytest.raises(ModelError, match="sha256"):
+        load_sentence_encoder(copy, component="test", setting="test")
 
 
 def test_a_foreign_manifest_or_missing_directory_is_a_model_error(tmp_path: Path) -> None:
