@@ -22,7 +22,6 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,6 +29,7 @@ from numpy.typing import NDArray
 from analyzer.config import DEFAULT_MODELS_DIR
 from analyzer.errors import ModelError
 from analyzer.onnx_session import verified_onnx_session
+from analyzer.stance.encoder import EncodedBatch, load_wordpiece, pad_rows
 
 MODEL_FORMAT = "comment-analyzer/minilm-sentence"
 MODEL_FORMAT_VERSION = 1
@@ -46,35 +46,17 @@ CHARS_PER_TOKEN_CAP = 8  # texts are cut at max_tokens x this before WordPiece (
 REQUIRED_MODULES = ("onnxruntime", "tokenizers")
 
 
-@dataclass(frozen=True, slots=True)
-class TokenBatch:
-    """Token ids and attention mask of one batch, padded to its longest row."""
-
-    input_ids: NDArray[np.int64]
-    attention_mask: NDArray[np.int64]
-
-
 class SentenceTokenizer:
     """``[CLS] text [SEP]`` token rows with the MiniLM WordPiece vocabulary."""
 
     def __init__(self, tokenizer_file: Path, max_tokens: int) -> None:
         if max_tokens < 8:
             raise ValueError(f"max_tokens must be at least 8, got {max_tokens}")
-        try:
-            from tokenizers import Tokenizer  # noqa: PLC0415  (deferred: fast `import analyzer`)
-        except ImportError:
-            raise ModelError(
-                "the 'tokenizers' package is not installed",
-                hint="install the stance extra: pip install -e '.[stance]'",
-            ) from None
-        if not tokenizer_file.is_file():
-            raise ModelError(
-                f"tokenizer file not found: {tokenizer_file}",
-                hint="restore the model directory or rerun the sentence encoder export",
-            )
+        self._tokenizer = load_wordpiece(
+            tokenizer_file,
+            missing_hint="restore the model directory or rerun the sentence encoder export",
+        )
         self.max_tokens = max_tokens
-        self._tokenizer: Any = Tokenizer.from_file(str(tokenizer_file))
-        self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_tokens)
         pad = self._tokenizer.token_to_id("[PAD]")
         if pad is None:
@@ -89,16 +71,10 @@ class SentenceTokenizer:
         encodings = self._tokenizer.encode_batch([t[:limit] for t in texts])
         return [list(e.ids) for e in encodings]
 
-    def pad(self, rows: Sequence[Sequence[int]]) -> TokenBatch:
-        width = max((len(r) for r in rows), default=0)
-        ids = np.full((len(rows), width), self._pad, dtype=np.int64)
-        mask = np.zeros((len(rows), width), dtype=np.int64)
-        for i, row in enumerate(rows):
-            ids[i, : len(row)] = row
-            mask[i, : len(row)] = 1
-        return TokenBatch(ids, mask)
+    def pad(self, rows: Sequence[Sequence[int]]) -> EncodedBatch:
+        return pad_rows(rows, self._pad)
 
-    def encode(self, texts: Sequence[str]) -> TokenBatch:
+    def encode(self, texts: Sequence[str]) -> EncodedBatch:
         return self.pad(self.rows(texts))
 
 

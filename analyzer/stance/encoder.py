@@ -73,29 +73,46 @@ def join_context(context: str, parent: str | None) -> str:
     return f"{context}{PARENT_MARKER}{parent}" if context else parent
 
 
+def load_wordpiece(tokenizer_file: Path, *, missing_hint: str) -> Any:
+    """The MiniLM WordPiece tokenizer in ``tokenizer_file``, padding off (batches are padded by
+    :func:`pad_rows`); a missing ``tokenizers`` package or file is a ModelError with the fix."""
+    try:
+        from tokenizers import Tokenizer  # noqa: PLC0415  (deferred: fast `import analyzer`)
+    except ImportError:
+        raise ModelError(
+            "the 'tokenizers' package is not installed",
+            hint="install the stance extra: pip install -e '.[stance]'",
+        ) from None
+    if not tokenizer_file.is_file():
+        raise ModelError(f"tokenizer file not found: {tokenizer_file}", hint=missing_hint)
+    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def pad_rows(rows: Sequence[Sequence[int]], pad_id: int) -> EncodedBatch:
+    """Rows padded with ``pad_id`` to the longest of them (dynamic padding)."""
+    width = max((len(r) for r in rows), default=0)
+    ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = row
+        mask[i, : len(row)] = 1
+    return EncodedBatch(input_ids=ids, attention_mask=mask)
+
+
 class PairTokenizer:
     """Tokenizes (context, comment) pairs with the MiniLM WordPiece vocabulary."""
 
     def __init__(self, tokenizer_file: Path, max_length: int) -> None:
-        try:
-            from tokenizers import Tokenizer  # noqa: PLC0415  (deferred: fast `import analyzer`)
-        except ImportError:
-            raise ModelError(
-                "the 'tokenizers' package is not installed",
-                hint="install the stance extra: pip install -e '.[stance]'",
-            ) from None
-
         if max_length < 8:
             raise ValueError(f"max_length must be at least 8 tokens, got {max_length}")
-        if not tokenizer_file.is_file():
-            raise ModelError(
-                f"tokenizer file not found: {tokenizer_file}",
-                hint="the model directory must hold the tokenizer.json it was trained with",
-            )
-        self.max_length = max_length
-        self._tokenizer: Any = Tokenizer.from_file(str(tokenizer_file))
+        self._tokenizer = load_wordpiece(
+            tokenizer_file,
+            missing_hint="the model directory must hold the tokenizer.json it was trained with",
+        )
         self._tokenizer.no_truncation()
-        self._tokenizer.no_padding()
+        self.max_length = max_length
         self._cls = self._id("[CLS]")
         self._sep = self._id("[SEP]")
         self._pad = self._id("[PAD]")
@@ -156,13 +173,7 @@ class PairTokenizer:
 
     def pad(self, rows: Sequence[Sequence[int]]) -> EncodedBatch:
         """Rows padded to the longest of them (dynamic padding)."""
-        width = max((len(r) for r in rows), default=0)
-        ids = np.full((len(rows), width), self._pad, dtype=np.int64)
-        mask = np.zeros((len(rows), width), dtype=np.int64)
-        for i, row in enumerate(rows):
-            ids[i, : len(row)] = row
-            mask[i, : len(row)] = 1
-        return EncodedBatch(input_ids=ids, attention_mask=mask)
+        return pad_rows(rows, self._pad)
 
     def encode(self, contexts: Sequence[str], comments: Sequence[str]) -> EncodedBatch:
         return self.pad(self.encode_rows(contexts, comments))
