@@ -25,7 +25,6 @@ onnx (the ``stance`` extra); inference needs only onnxruntime and tokenizers.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import tempfile
@@ -47,6 +46,7 @@ from analyzer.coordination.sentence_encoder import (
     TOKENIZER_FILE,
     OnnxSentenceEncoder,
 )
+from analyzer.onnx_session import sha256_file
 from analyzer.stance.encoder import ENCODER_DISTRIBUTION, minilm_dir
 
 EXPORT_VERSION = "1.0.0"
@@ -114,7 +114,7 @@ def export(
             reduce_range=True,
         )
     shutil.copyfile(source / TOKENIZER_FILE, out_dir / TOKENIZER_FILE)
-    checksum = hashlib.sha256((out_dir / ONNX_FILE).read_bytes()).hexdigest()
+    checksum = sha256_file(out_dir / ONNX_FILE)
     (out_dir / CHECKSUM_FILE).write_text(f"{checksum}  {ONNX_FILE}\n", encoding="utf-8")
     manifest: dict[str, Any] = {
         "format": MODEL_FORMAT,
@@ -126,7 +126,7 @@ def export(
         "pooling": "mean over attention mask, L2-normalized",
         "source": {
             "package" if bundled else "directory": ENCODER_DISTRIBUTION if bundled else str(source),
-            "weights_sha256": _sha256(source / "model.safetensors"),
+            "weights_sha256": sha256_file(source / "model.safetensors"),
         },
         "quantization": "onnxruntime quantize_dynamic, QInt8, per channel, reduce_range",
         "opset": OPSET,
@@ -186,14 +186,6 @@ def agreement(
         "pairs_linked_onnx_rescaled": int(linked_onnx.sum()),
         "pairs_changing_side": int((linked_onnx != linked_torch).sum()),
     }
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def main() -> None:
