@@ -926,15 +926,12 @@ class LexicalTargetStance:
                     weight=abs(value),
                 ),
             )
-        return TargetStance(
-            target=spec.name,
-            label=label,
-            confidence=confidence,
-            scores=_scores(label, confidence),
-            basis=basis,
-            evidence=evidence,
-            source=spec.source,
-            model=self.model_id,
+        return self._result(
+            spec,
+            label,
+            confidence,
+            basis,
+            evidence,
         )
 
     def _from_relation(  # noqa: PLR0917
@@ -964,13 +961,12 @@ class LexicalTargetStance:
         kind = "an ally of" if relations[(other, index)] > 0 else "an opponent of"
         source_ev = self._from_direct(comment, specs[other], direct[other]).evidence
         span = source_ev[0].span if source_ev else None
-        return TargetStance(
-            target=spec.name,
-            label=label,
-            confidence=confidence,
-            scores=_scores(label, confidence),
-            basis="relation",
-            evidence=(
+        return self._result(
+            spec,
+            label,
+            confidence,
+            "relation",
+            (
                 Evidence(
                     kind=EvidenceKind.TEXT_SPAN,
                     summary=f"{label} {spec.name}: the comment is "
@@ -981,8 +977,6 @@ class LexicalTargetStance:
                     weight=abs(value),
                 ),
             ),
-            source=spec.source,
-            model=self.model_id,
         )
 
     def _from_article(
@@ -1009,13 +1003,12 @@ class LexicalTargetStance:
         label = _label(value, self.params.threshold)
         confidence = min(0.8, article_stance.confidence * (0.5 + 0.5 * abs(toward_target)))
         article_label = _label(toward_target, self.params.threshold)
-        return TargetStance(
-            target=spec.name,
-            label=label,
-            confidence=confidence,
-            scores=_scores(label, confidence),
-            basis="article_transfer",
-            evidence=(
+        return self._result(
+            spec,
+            label,
+            confidence,
+            "article_transfer",
+            (
                 Evidence(
                     kind=EvidenceKind.ARTICLE_PASSAGE,
                     summary=f"{label} {spec.name}: the comment's stance toward the article is "
@@ -1026,18 +1019,26 @@ class LexicalTargetStance:
                     weight=abs(value),
                 ),
             ),
-            source=spec.source,
-            model=self.model_id,
         )
 
     def _nothing(self, spec: TargetSpec) -> TargetStance:
+        return self._result(spec, TargetStanceLabel.NONE, 0.8, "none", ())
+
+    def _result(
+        self,
+        spec: TargetSpec,
+        label: TargetStanceLabel,
+        confidence: float,
+        basis: str,
+        evidence: tuple[Evidence, ...],
+    ) -> TargetStance:
         return TargetStance(
             target=spec.name,
-            label=TargetStanceLabel.NONE,
-            confidence=0.8,
-            scores=_scores(TargetStanceLabel.NONE, 0.8),
-            basis="none",
-            evidence=(),
+            label=label,
+            confidence=confidence,
+            scores=_scores(label, confidence),
+            basis=basis,
+            evidence=evidence,
             source=spec.source,
             model=self.model_id,
         )
