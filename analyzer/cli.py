@@ -52,6 +52,10 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 out = Console(width=None if sys.stdout.isatty() else 120)
 
 
+# Where training and evaluation read the labelled sets by default: ../shared beside the repo.
+SHARED_STANCE_DATA = PACKAGE_ROOT.parent.parent / "shared" / "data" / "stance"
+
+
 def _fail(exc: AnalyzerError) -> typer.Exit:
     err.print(f"[bold red]error:[/] {exc.message}")
     if exc.hint:
@@ -425,7 +429,7 @@ def train_stance_baseline(
     data_dir: Annotated[
         Path,
         typer.Option(help="Folder with rumoureval2019/ and arc/ (from ../shared/data/stance)."),
-    ] = PACKAGE_ROOT.parent.parent / "shared" / "data" / "stance",
+    ] = SHARED_STANCE_DATA,
     out_dir: Annotated[Path, typer.Option("--out", help="Where the model is written.")] = (
         PACKAGE_ROOT.parent / "data" / "models" / "stance-baseline"
     ),
@@ -447,7 +451,7 @@ def train_stance(
     data_dir: Annotated[
         Path,
         typer.Option(help="Folder with rumoureval2019/ and arc/ (from ../shared/data/stance)."),
-    ] = PACKAGE_ROOT.parent.parent / "shared" / "data" / "stance",
+    ] = SHARED_STANCE_DATA,
     out_dir: Annotated[Path, typer.Option("--out", help="Where the model is written.")] = (
         PACKAGE_ROOT.parent / "data" / "models" / "minilm_stance"
     ),
@@ -512,7 +516,7 @@ def evaluate_stance(
     ] = "",
     data_dir: Annotated[
         Path, typer.Option(help="Folder with rumoureval2019/ and arc/.")
-    ] = PACKAGE_ROOT.parent.parent / "shared" / "data" / "stance",
+    ] = SHARED_STANCE_DATA,
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for the JSON result and PNG plots.")
     ] = Path("reports") / "stance",
@@ -538,7 +542,7 @@ def evaluate_agreement(
     ] = "",
     data_dir: Annotated[
         Path, typer.Option(help="Folder with rumoureval2019/.")
-    ] = PACKAGE_ROOT.parent.parent / "shared" / "data" / "stance",
+    ] = SHARED_STANCE_DATA,
 ) -> None:
     """Reply agreement on RumourEval direct replies (support=agree, deny=disagree, else neutral)."""
     from analyzer.stance.target_evaluation import agreement_evaluation, format_agreement
