@@ -60,7 +60,10 @@ def test_tiny_training_run_exports_a_loadable_calibrated_model(
         on_progress=lambda stage, done, total: seen.append((stage, done, total)),
     )
     assert run.best_epoch == 1 and run.dev_logits.shape == (32, len(CLASSES))
-    assert seen == [("epoch 1/1", 1, 2), ("epoch 1/1", 2, 2)]  # 64 examples, batches of 32
+    # 64 replies plus one more copy of each support/deny reply, in batches of 32
+    batches = -(-run.examples_per_epoch // 32)
+    assert run.examples_per_epoch > 64
+    assert seen == [("epoch 1/1", k, batches) for k in range(1, batches + 1)]
     net = build_net(config, minilm_dir())
     net.load_state_dict(run.state)
     manifest = write_model_dir(
@@ -71,6 +74,19 @@ def test_tiny_training_run_exports_a_loadable_calibrated_model(
     proba = model.proba(list(dev.segment_a()), list(dev.comments), dev.features())
     assert proba.shape == (32, 5)
     assert json.loads((tmp_path / "manifest.json").read_text())["dev"]["ece"] >= 0.0
+
+
+def test_frozen_embeddings_stay_pretrained_while_the_rest_learns(shared_dir: Path) -> None:
+    data = shared_dir / "data" / "stance"
+    config = replace(SHIPPED_CONFIG, epochs=1, max_length=32, use_arc=False, freeze_embeddings=True)
+    train = load_rumoureval_posts(data, "train").examples.subset(range(32))
+    dev = load_rumoureval_posts(data, "dev").examples.subset(range(8))
+    run = train_run(config, train, dev, device="cpu", encoder_dir=minilm_dir(), log=lambda _: None)
+    pretrained = build_net(config, minilm_dir()).state_dict()
+    word = "encoder.embeddings.word_embeddings.weight"
+    query = "encoder.encoder.layer.0.attention.self.query.weight"
+    assert run.state[word].equal(pretrained[word])
+    assert not run.state[query].equal(pretrained[query])
 
 
 def test_evaluate_cli_writes_json_and_png(shared_dir: Path, tmp_path: Path) -> None:
