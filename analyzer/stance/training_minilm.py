@@ -15,8 +15,11 @@ Recipe (each step kept because the RumourEval dev split confirmed it; see the mo
   macro-F1); class offsets and a temperature are then fitted on dev (calibration.py).
 
 Everything here needs torch and transformers, imported lazily so the inference path never does.
-``python -m analyzer.stance.training_minilm experiment`` runs a grid of configurations (used on a
-GPU box); ``comment-analyzer train stance`` runs the shipped configuration on CPU.
+``python -m analyzer.stance.training_minilm experiment --shard i/n`` trains a grid of
+configurations (several shards side by side on one GPU), ``select`` picks recipes by their mean
+dev score over seeds and writes the chosen weights in chunks, ``ship`` exports such weights as a
+calibrated int8 model directory; ``comment-analyzer train stance`` runs the shipped
+configuration end to end on CPU.
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ def test_contract(model: MiniLMStanceModel) -> None:
         assert r.confidence == pytest.approx(max(r.scores.values()))
         assert r.scores[str(r.label)] == pytest.approx(r.confidence)
         assert 0.0 <= r.questioning_score <= 1.0
-        assert r.model == "minilm_stance@1.2.0"
+        assert r.model == "minilm_stance@1.3.0"
         assert r.supported and r.language == "en"
     assert classifier(model).predict([], {}) == []
 
@@ -118,7 +118,7 @@ def test_fast_profile_clear_cases(fast_model: MiniLMStanceModel) -> None:
     assert results["q"].questioning
     assert results["c2"].label is StanceLabel.OPPOSE
     assert results["c4"].label is StanceLabel.NEUTRAL and not results["c4"].questioning
-    assert results["c2"].model == "minilm_stance@1.2.0+fast"
+    assert results["c2"].model == "minilm_stance@1.3.0+fast"
     assert fast_model.tokenizer.max_length == 64
 
 
