@@ -6,20 +6,12 @@ swapped model file the same way and configure onnxruntime the same way.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
+from analyzer.checksums import sha256_file
 from analyzer.errors import ModelError
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def verified_onnx_session(

@@ -5,11 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from analyzer.coordination.base import DetectionInput
+from analyzer.coordination.sentence_encoder import DEFAULT_SENTENCE_MODEL_DIR, unavailable_reason
 from analyzer.model import Article, Comment, ComponentInfo, StanceLabel, StanceResult
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 """A fixed, timezone-aware reference time for tests."""
+
+# Tests that run the shipped int8 sentence encoder skip where it cannot load.
+needs_sentence_encoder = pytest.mark.skipif(
+    unavailable_reason(DEFAULT_SENTENCE_MODEL_DIR, setting="semantic.model_dir") is not None,
+    reason="needs onnxruntime, tokenizers and data/models/minilm_sentence",
+)
 
 
 def at(minutes: float = 0.0, *, seconds: float = 0.0) -> datetime:

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from analyzer.checksums import sha256_file
 from analyzer.coordination.sentence_encoder import (
     CHECKSUM_FILE,
     DEFAULT_SENTENCE_MODEL_DIR,
@@ -46,7 +47,6 @@ from analyzer.coordination.sentence_encoder import (
     TOKENIZER_FILE,
     OnnxSentenceEncoder,
 )
-from analyzer.onnx_session import sha256_file
 from analyzer.stance.encoder import ENCODER_DISTRIBUTION, minilm_dir
 
 EXPORT_VERSION = "1.0.0"

@@ -18,7 +18,6 @@ types after its sha256 has been checked against ``model.sha256``.
 from __future__ import annotations
 
 import functools
-import hashlib
 import io
 import json
 import math
@@ -34,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from analyzer.checksums import sha256_bytes
 from analyzer.config import DEFAULT_MODELS_DIR, StanceParams
 from analyzer.errors import ModelError
 from analyzer.model import (
@@ -148,10 +148,6 @@ def article_context(article: Article | None, context_chars: int) -> str:
         return ""
     lead = article.text[:context_chars]
     return f"{article.title}\n{lead}".strip()
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def comment_cues(texts: Sequence[str]) -> FloatArray:

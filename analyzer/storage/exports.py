@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import analyzer
+from analyzer.checksums import sha256_file
 from analyzer.export import (
     FLAT_COLUMNS,
     SCHEMA_VERSION,
@@ -147,14 +148,6 @@ class Pseudonymizer:
             authors=self.authors(cluster.authors),
             signals=tuple(self.signal(s) for s in cluster.signals),
         )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _article_ids(session: Session, filters: ExportFilters) -> list[str]:
@@ -362,7 +355,7 @@ def write_export(store: Store, export_id: str, *, salt: bytes) -> dict[str, Any]
                 "rows": rows,
                 "row_kind": kind,
                 "bytes": path.stat().st_size,
-                "sha256": _sha256(path),
+                "sha256": sha256_file(path),
             }
             for path, rows, kind in (
                 (data_path, tally.rows, "node" if fmt is ExportFormat.GRAPHML else "comment"),

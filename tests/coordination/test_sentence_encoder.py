@@ -19,15 +19,12 @@ from analyzer.coordination.sentence_encoder import (
     OnnxSentenceEncoder,
     load_sentence_encoder,
     missing_files,
-    unavailable_reason,
 )
 from analyzer.errors import ModelError
 from analyzer.stance.context import EmbeddingRanker
+from tests.builders import needs_sentence_encoder
 
-pytestmark = pytest.mark.skipif(
-    unavailable_reason(DEFAULT_SENTENCE_MODEL_DIR, setting="semantic.model_dir") is not None,
-    reason="needs onnxruntime, tokenizers and data/models/minilm_sentence",
-)
+pytestmark = needs_sentence_encoder
 
 TEXTS = [
     "The tunnel budget doubled and the council hid the overruns from voters.",

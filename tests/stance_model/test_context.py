@@ -15,7 +15,6 @@ from analyzer.coordination.sentence_encoder import (
     DEFAULT_SENTENCE_MODEL_DIR,
     OnnxSentenceEncoder,
     missing_files,
-    unavailable_reason,
 )
 from analyzer.errors import ConfigError, ModelError
 from analyzer.model import Article
@@ -27,12 +26,7 @@ from analyzer.stance.context import (
     SentenceRanker,
     make_ranker,
 )
-from tests.builders import make_comment
-
-needs_encoder = pytest.mark.skipif(
-    unavailable_reason(DEFAULT_SENTENCE_MODEL_DIR, setting="semantic.model_dir") is not None,
-    reason="needs onnxruntime, tokenizers and data/models/minilm_sentence",
-)
+from tests.builders import make_comment, needs_sentence_encoder
 
 LONG = Article(
     article_id="a1",
@@ -104,7 +98,7 @@ def test_short_article_is_used_whole_without_ranking(ranker: SentenceRanker) -> 
     assert context.passages == ()
 
 
-@needs_encoder
+@needs_sentence_encoder
 def test_short_articles_never_call_the_encoder(encoder: OnnxSentenceEncoder) -> None:
     ranker, counting = embedding_ranker(encoder)
     short = Article(article_id="s", title="Bridge closes", text="Repairs start Monday.")
@@ -131,7 +125,7 @@ def test_lexical_misses_a_paraphrase() -> None:
     assert DREDGING not in [p.text for p in context.passages]
 
 
-@needs_encoder
+@needs_sentence_encoder
 def test_embedding_finds_the_paraphrased_sentence(encoder: OnnxSentenceEncoder) -> None:
     ranker, _ = embedding_ranker(encoder)
     context = ContextSelector(300, ranker).select(HARBOUR, PARAPHRASE)
@@ -146,7 +140,7 @@ def test_embedding_finds_the_paraphrased_sentence(encoder: OnnxSentenceEncoder) 
     assert ranker.min_similarity < first.similarity <= 1.0
 
 
-@needs_encoder
+@needs_sentence_encoder
 def test_embedding_batches_sentences_and_comments(encoder: OnnxSentenceEncoder) -> None:
     ranker, counting = embedding_ranker(encoder)
     other = Article(article_id="a1", title=LONG.title, text=LONG.text)
