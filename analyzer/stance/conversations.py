@@ -123,13 +123,26 @@ class RumourEvalPosts:
     all_labels: tuple[str, ...]
     all_is_source: tuple[bool, ...]
     all_has_text: tuple[bool, ...]
+    platforms: tuple[str, ...]  # aligned with ``examples``: "twitter" or "reddit"
+    events: tuple[str, ...]  # aligned with ``examples``: the Twitter event or the subreddit
 
 
 def load_rumoureval_posts(data_dir: Path, split: str) -> RumourEvalPosts:
     path = Path(data_dir) / RUMOUREVAL_FILE
     frame = _read(
         path,
-        ("split", "post_id", "thread_id", "depth", "source_text", "parent_text", "text", "label"),
+        (
+            "split",
+            "platform",
+            "event",
+            "post_id",
+            "thread_id",
+            "depth",
+            "source_text",
+            "parent_text",
+            "text",
+            "label",
+        ),
     )
     frame = frame[frame["split"] == split]
     if frame.empty:
@@ -156,6 +169,7 @@ def load_rumoureval_posts(data_dir: Path, split: str) -> RumourEvalPosts:
         group_ids=tuple(f"re:{t}" for t in (list(frame["thread_id"])[i] for i in keep)),
     )
     post_ids = list(frame["post_id"])
+    platforms, events = list(frame["platform"]), list(frame["event"])
     return RumourEvalPosts(
         examples=examples,
         post_ids=tuple(post_ids[i] for i in keep),
@@ -163,6 +177,8 @@ def load_rumoureval_posts(data_dir: Path, split: str) -> RumourEvalPosts:
         all_labels=tuple(labels),
         all_is_source=tuple(is_source),
         all_has_text=tuple(has_text),
+        platforms=tuple(platforms[i] for i in keep),
+        events=tuple(events[i] for i in keep),
     )
 
 

@@ -20,6 +20,16 @@ configurations (several shards side by side on one GPU), ``select`` picks recipe
 dev score over seeds and writes the chosen weights in chunks, ``ship`` exports such weights as a
 calibrated int8 model directory; ``comment-analyzer train stance`` runs the shipped
 configuration end to end on CPU.
+
+RumourEval dev shares its events with train and did not predict test (a 64-token candidate:
+0.503 on dev, 0.364 on test). ``experiment --event-folds K`` therefore scores each grid entry on
+K folds of whole events instead: train and dev replies pooled (never test), a Twitter event or a
+Reddit thread held out whole (:func:`fold_unit`), folds balanced by reply count
+(:func:`event_folds`; ``folds --k K`` prints them). Each fold trains on the other folds plus ARC
+and picks its epoch on its held-out replies; the entry's ``dev_macro_f1`` is the mean over
+folds, so ``select`` ranks recipes by event-held-out scores. Fold runs keep no weights:
+``select`` names the chosen recipe, which is then retrained in full (train split, epoch and
+calibration on dev) with ``comment-analyzer train stance`` or a plain ``experiment``.
 """
 
 from __future__ import annotations
@@ -38,6 +48,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from analyzer.checksums import sha256_file
+from analyzer.errors import ConfigError
 from analyzer.stance.conversations import (
     CLASSES,
     SDQC,
@@ -241,8 +253,11 @@ def train_run(
     encoder_dir: Path,
     log: Callable[[str], None] = print,
     on_progress: Callable[[str, int, int], None] | None = None,
+    held_out_name: str = "dev replies",
 ) -> TrainedRun:
-    """Fine-tune one configuration; ``on_progress(stage, done, total)`` reports batches."""
+    """Fine-tune one configuration; ``on_progress(stage, done, total)`` reports batches.
+
+    The epoch is chosen on ``dev`` (named ``held_out_name`` in the log)."""
     import torch  # noqa: PLC0415
 
     torch.manual_seed(config.seed)
@@ -282,7 +297,8 @@ def train_run(
     warmup = max(1, int(total * config.warmup_ratio))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer,
-        lambda step: min((step + 1) / warmup, max(0.0, (total - step) / (total - warmup))),
+        # max(1, ...): a one-step run (smoke tests) has no decay phase to divide by.
+        lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup))),
     )
     started = time.perf_counter()
     best: tuple[float, int, FloatArray, dict[str, Any]] | None = None
@@ -310,7 +326,7 @@ def train_run(
         dev_logits = predict_logits(net, dev_data, tokenizer, device)
         score = sdqc_macro_f1(dev.targets, dev_logits.argmax(1).tolist())
         history.append(score)
-        log(f"  seed {config.seed} epoch {epoch}: dev replies SDQC macro-F1 {score:.4f}")
+        log(f"  seed {config.seed} epoch {epoch}: {held_out_name} SDQC macro-F1 {score:.4f}")
         if best is None or score > best[0]:
             state = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
             best = (score, epoch, dev_logits, state)
@@ -327,14 +343,114 @@ def train_run(
     )
 
 
-def training_examples(data_dir: Path, config: MiniLMTrainConfig) -> StanceExamples:
-    replies = load_rumoureval_posts(data_dir, "train").examples
+def training_examples(
+    data_dir: Path, config: MiniLMTrainConfig, replies: StanceExamples | None = None
+) -> StanceExamples:
+    """``replies`` (default: the RumourEval train replies) plus the ARC pairs of the recipe."""
+    if replies is None:
+        replies = load_rumoureval_posts(data_dir, "train").examples
     if not config.use_arc:
         return replies
     arc = arc_training_examples(
         data_dir, unrelated_per_related=config.arc_unrelated_per_related, seed=config.seed
     )
     return concat_examples([replies, arc])
+
+
+# -- event-held-out folds (recipe search) ---------------------------------------------------------
+
+FOLD_SPLITS = ("train", "dev")  # test is never pooled
+
+
+def event_folds(events: Sequence[str], k: int) -> list[list[int]]:
+    """Split example indices into ``k`` folds of whole events, balanced by example count.
+
+    Greedy: events largest first (ties by name), each into the fold with the fewest examples so
+    far (ties: the lower fold). The folds depend only on the events and their sizes, not on the
+    order of the examples. Each fold's indices come back sorted.
+    """
+    if k < 2:
+        raise ConfigError(f"event folds: k must be at least 2, got {k}", hint="use 3 to 5 folds")
+    members: dict[str, list[int]] = {}
+    for index, event in enumerate(events):
+        members.setdefault(event, []).append(index)
+    if len(members) < k:
+        raise ConfigError(
+            f"event folds: {len(members)} event(s) cannot fill {k} folds",
+            hint=f"use at most {len(members)} folds",
+        )
+    folds: list[list[int]] = [[] for _ in range(k)]
+    for event in sorted(members, key=lambda e: (-len(members[e]), e)):
+        smallest = min(range(k), key=lambda f: (len(folds[f]), f))
+        folds[smallest].extend(members[event])
+    return [sorted(fold) for fold in folds]
+
+
+def fold_unit(platform: str, event: str, group_id: str) -> str:
+    """What a fold holds out whole: the event on Twitter, the thread on Reddit.
+
+    RumourEval's test split has only new Twitter events but the same five subreddits as train and
+    dev (new threads); a Reddit ``event`` is a subreddit, a community rather than a news event,
+    and each Reddit thread is its own rumour. Holding out Reddit threads mirrors test."""
+    if platform == "reddit":
+        return f"reddit:{group_id.removeprefix('re:')}"
+    return f"{platform}:{event}"
+
+
+@dataclass(frozen=True, slots=True)
+class FoldPool:
+    """RumourEval train and dev replies pooled, each with the unit a fold holds out whole."""
+
+    examples: StanceExamples
+    platforms: tuple[str, ...]
+    events: tuple[str, ...]
+    units: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+
+def load_fold_pool(data_dir: Path) -> FoldPool:
+    posts = [load_rumoureval_posts(data_dir, split) for split in FOLD_SPLITS]
+    examples = concat_examples([p.examples for p in posts])
+    platforms = tuple(x for p in posts for x in p.platforms)
+    events = tuple(x for p in posts for x in p.events)
+    return FoldPool(
+        examples=examples,
+        platforms=platforms,
+        events=events,
+        units=tuple(
+            fold_unit(platform, event, group)
+            for platform, event, group in zip(platforms, events, examples.group_ids, strict=True)
+        ),
+    )
+
+
+def describe_folds(pool: FoldPool, folds: Sequence[Sequence[int]]) -> list[str]:
+    """One line per fold: replies, SDQC counts, Twitter events and Reddit threads per subreddit."""
+    lines = []
+    for number, fold in enumerate(folds, start=1):
+        labels = [pool.examples.targets[i] for i in fold]
+        sdqc = " ".join(f"{name[0].upper()}{labels.count(c)}" for c, name in enumerate(SDQC))
+        twitter: dict[str, int] = {}
+        reddit: dict[str, set[str]] = {}
+        reddit_replies: dict[str, int] = {}
+        for i in fold:
+            if pool.platforms[i] == "reddit":
+                reddit.setdefault(pool.events[i], set()).add(pool.units[i])
+                reddit_replies[pool.events[i]] = reddit_replies.get(pool.events[i], 0) + 1
+            else:
+                twitter[pool.events[i]] = twitter.get(pool.events[i], 0) + 1
+        events = ", ".join(f"{e} {n}" for e, n in sorted(twitter.items(), key=lambda x: -x[1]))
+        subreddits = ", ".join(
+            f"r/{s} {reddit_replies[s]} ({len(reddit[s])} thread{'s' * (len(reddit[s]) > 1)})"
+            for s in sorted(reddit)
+        )
+        lines.append(
+            f"fold {number}: {len(fold)} replies ({sdqc}); twitter: {events or '-'}; "
+            f"reddit: {subreddits or '-'}"
+        )
+    return lines
 
 
 def export_onnx(net: Any, path: Path, opset: int = 17) -> None:
@@ -446,6 +562,8 @@ def _experiment(args: argparse.Namespace) -> int:
 
     Several shards run side by side on one GPU (one process each, ``--shard i/n``); ``select``
     then picks recipes by their mean over seeds, so one lucky seed does not pick the recipe.
+    With ``--event-folds K`` each entry is trained K times on event-held-out folds instead
+    (:func:`_fold_experiment`); no states are kept then.
     """
     import torch  # noqa: PLC0415
 
@@ -460,6 +578,10 @@ def _experiment(args: argparse.Namespace) -> int:
     shard, shards = (int(x) for x in args.shard.split("/"))
     grid = [replace(SHIPPED_CONFIG, **overrides) for overrides in json.loads(args.grid)]
     mine = [(i, c) for i, c in enumerate(grid) if i % shards == shard]
+    if args.event_folds:
+        return _fold_experiment(
+            args, mine, out=out, shard=shard, device=device, encoder_dir=encoder_dir
+        )
     dev = load_rumoureval_posts(data_dir, "dev").examples
     if args.limit:
         dev = dev.subset(range(min(args.limit, len(dev))))
@@ -470,11 +592,7 @@ def _experiment(args: argparse.Namespace) -> int:
             print(f"[{index}] budget spent; skipped {asdict(config)}", flush=True)
             continue
         print(f"[{index}] config {asdict(config)}", flush=True)
-        train = training_examples(data_dir, config)
-        if args.limit:
-            train = train.subset(
-                np.random.default_rng(0).permutation(len(train))[: args.limit].tolist()
-            )
+        train = _limited(training_examples(data_dir, config), args.limit)
         run = train_run(
             config,
             train,
@@ -511,6 +629,131 @@ def _experiment(args: argparse.Namespace) -> int:
         np.save(out / f"run{index}.dev_logits.npy", run.dev_logits)
         (out / f"results{shard}.json").write_text(json.dumps(results, indent=1))
     return 0
+
+
+def _limited(examples: StanceExamples, limit: int) -> StanceExamples:
+    """Smoke runs (``--limit``): a fixed random sample of the training examples."""
+    if not limit:
+        return examples
+    return examples.subset(np.random.default_rng(0).permutation(len(examples))[:limit].tolist())
+
+
+def _fold_experiment(
+    args: argparse.Namespace,
+    mine: Sequence[tuple[int, MiniLMTrainConfig]],
+    *,
+    out: Path,
+    shard: int,
+    device: str,
+    encoder_dir: Path,
+) -> int:
+    """Each grid entry trained once per event-held-out fold of RumourEval train + dev replies.
+
+    A fold trains on the other folds' replies plus the recipe's ARC pairs and picks its epoch
+    on its held-out replies. ``dev_macro_f1`` (and ``_tuned``) is the mean over the folds, so
+    ``select`` ranks recipes by event-held-out scores. An entry that has started finishes all
+    its folds even past ``--budget-seconds``. The held-out logits of every fold are saved
+    (``run<i>.oof_logits.npy``, rows in pool order, NaN where ``--limit`` left a reply out);
+    model states are not: no single model stands for K folds.
+    """
+    data_dir = Path(args.data_dir)
+    k = args.event_folds
+    pool = load_fold_pool(data_dir)
+    folds = event_folds(pool.units, k)
+    print(
+        f"{k} event-held-out folds over {len(pool)} RumourEval {'+'.join(FOLD_SPLITS)} replies "
+        f"({len(set(pool.units))} units: Twitter events, Reddit threads)",
+        flush=True,
+    )
+    for line in describe_folds(pool, folds):
+        print(f"  {line}", flush=True)
+    (out / "folds.json").write_text(
+        json.dumps(
+            {
+                "k": k,
+                "splits": list(FOLD_SPLITS),
+                "units": [sorted({pool.units[i] for i in fold}) for fold in folds],
+                "replies": [len(fold) for fold in folds],
+            },
+            indent=1,
+        )
+    )
+    deadline = time.perf_counter() + args.budget_seconds
+    results: list[dict[str, Any]] = []
+    for index, config in mine:
+        if time.perf_counter() > deadline:
+            print(f"[{index}] budget spent; skipped {asdict(config)}", flush=True)
+            continue
+        print(f"[{index}] config {asdict(config)} on {k} event folds", flush=True)
+        oof = np.full((len(pool), len(CLASSES)), np.nan, dtype=np.float32)
+        details: list[dict[str, Any]] = []
+        for number, fold_indices in enumerate(folds, start=1):
+            held_out = fold_indices[: args.limit or None]
+            rest = sorted(i for other, fold in enumerate(folds, 1) if other != number for i in fold)
+            train = _limited(
+                training_examples(data_dir, config, replies=pool.examples.subset(rest)),
+                args.limit,
+            )
+            held = pool.examples.subset(held_out)
+            run = train_run(
+                config,
+                train,
+                held,
+                device=device,
+                encoder_dir=encoder_dir,
+                log=functools.partial(_tagged_print, f"[{index} fold {number}/{k}]"),
+                held_out_name="held-out fold replies",
+            )
+            offsets = tune_offsets(run.dev_logits, held.targets)
+            oof[held_out] = run.dev_logits
+            details.append(
+                {
+                    "fold": number,
+                    "held_out_replies": len(held_out),
+                    "train_examples": len(train),
+                    "examples_per_epoch": run.examples_per_epoch,
+                    "best_epoch": run.best_epoch,
+                    "macro_f1": run.dev_macro_f1,
+                    "macro_f1_tuned": sdqc_macro_f1(
+                        held.targets, (run.dev_logits + offsets).argmax(1).tolist()
+                    ),
+                    "history": run.history,
+                    "seconds": run.seconds,
+                }
+            )
+        results.append(_fold_result(index, config, details))
+        np.save(out / f"run{index}.oof_logits.npy", oof)
+        per_fold = ", ".join(f"{d['macro_f1']:.4f}" for d in details)
+        print(
+            f"[{index}] event folds: mean macro-F1 {results[-1]['dev_macro_f1']:.4f} "
+            f"(folds {per_fold}), with offsets {results[-1]['dev_macro_f1_tuned']:.4f}",
+            flush=True,
+        )
+        (out / f"results{shard}.json").write_text(json.dumps(results, indent=1))
+    return 0
+
+
+def _fold_result(
+    index: int, config: MiniLMTrainConfig, details: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    """One grid entry's record, shaped like a dev-split run so ``select_runs`` reads it as is.
+
+    ``best_epoch`` is the epoch with the best mean over the folds: the epoch count to retrain
+    with when no held-out split is left to choose it."""
+    curves = np.asarray([d["history"] for d in details], dtype=np.float64)
+    return {
+        "index": index,
+        "config": asdict(config),
+        "recipe": _recipe_key(config),
+        "event_folds": len(details),
+        "best_epoch": int(curves.mean(axis=0).argmax()) + 1,
+        "dev_macro_f1": float(np.mean([d["macro_f1"] for d in details])),
+        "dev_macro_f1_tuned": float(np.mean([d["macro_f1_tuned"] for d in details])),
+        "history": curves.mean(axis=0).tolist(),
+        "seconds": float(sum(d["seconds"] for d in details)),
+        "examples_per_epoch": round(float(np.mean([d["examples_per_epoch"] for d in details]))),
+        "folds": list(details),
+    }
 
 
 def select_runs(runs: Sequence[dict[str, Any]]) -> dict[int, dict[str, Any]]:
@@ -561,13 +804,41 @@ def _select(args: argparse.Namespace) -> int:
         print(json.dumps(table[-1]), flush=True)
     chosen = select_runs(runs)
     for length, pick in chosen.items():
+        print(f"chosen at {length} tokens: {json.dumps(pick)}", flush=True)
+        if "event_folds" in pick["run"]:
+            pick["files"] = []
+            print(_retrain_advice(pick["run"]), flush=True)
+            continue
         payload = torch.load(runs_dir / f"run{pick['index']}.pt", weights_only=True)
         pick["files"] = _save_chunks(payload, out, f"weights{length}")
-        print(f"chosen at {length} tokens: {json.dumps(pick)}", flush=True)
+        print(f"  weights: {', '.join(pick['files'])}", flush=True)
     (out / "results.json").write_text(
         json.dumps({"runs": runs, "recipes": table, "chosen": chosen}, indent=1)
     )
     return 0
+
+
+def _retrain_advice(run: dict[str, Any]) -> str:
+    """What to do with a recipe chosen on event folds: it has no weights of its own."""
+    config = MiniLMTrainConfig(**run["config"])
+    overrides = {
+        k: v for k, v in asdict(config).items() if k != "seed" and asdict(SHIPPED_CONFIG)[k] != v
+    }
+    cli = {"seed", "epochs", "max_length"}
+    command = (
+        "comment-analyzer train stance "
+        f"--seed {config.seed} --epochs {config.epochs} --max-length {config.max_length}"
+        if set(overrides) <= cli
+        else f"python -m analyzer.stance.training_minilm experiment --grid "
+        f"'{json.dumps([{**overrides, 'seed': config.seed}])}' (no --event-folds), then select "
+        "and ship"
+    )
+    return (
+        f"  chosen on {run['event_folds']} event-held-out folds: no weights were kept (each fold "
+        f"trained its own model). Retrain this recipe in full on RumourEval train replies + ARC, "
+        f"epoch and calibration on dev (mean best epoch over folds: {run['best_epoch']}):\n"
+        f"    {command}"
+    )
 
 
 def _ship(args: argparse.Namespace) -> int:
@@ -602,6 +873,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     exp.add_argument("--limit", type=int, default=0, help="smoke test: use this many examples")
     exp.add_argument("--shard", default="0/1", help="i/n: train grid entries i, i+n, ...")
     exp.add_argument("--threads", type=int, default=0)
+    exp.add_argument(
+        "--event-folds",
+        type=int,
+        default=0,
+        help="K >= 2: score each entry on K folds of whole RumourEval events (train + dev "
+        "replies pooled) instead of the dev split; no weights are kept. 0: dev split",
+    )
+    folds = sub.add_parser("folds", help="print the event-held-out folds (no training)")
+    folds.add_argument("--data-dir", required=True)
+    folds.add_argument("--k", type=int, default=3)
     pick = sub.add_parser("select", help="pick recipes by mean dev score over seeds")
     pick.add_argument("--runs", required=True, help="the --out folder of the experiment shards")
     pick.add_argument("--out", required=True)
@@ -627,6 +908,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "select":
         return _select(args)
+    if args.command == "folds":
+        pool = load_fold_pool(Path(args.data_dir))
+        for line in describe_folds(pool, event_folds(pool.units, args.k)):
+            print(line)
+        return 0
     if args.command == "ship":
         return _ship(args)
     return _experiment(args)
@@ -644,7 +930,6 @@ def write_model_dir(
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Export to int8 ONNX, fit offsets + temperature on dev with the int8 graph, write the dir."""
-    import hashlib  # noqa: PLC0415
     import shutil  # noqa: PLC0415
     import tempfile  # noqa: PLC0415
 
@@ -666,7 +951,7 @@ def write_model_dir(
         log(f"fused operators: {operators}")
         quantize_int8(fused, out_dir / onnx_name)
     shutil.copyfile(encoder_dir / "tokenizer.json", out_dir / TOKENIZER_FILE)
-    checksum = hashlib.sha256((out_dir / onnx_name).read_bytes()).hexdigest()
+    checksum = sha256_file(out_dir / onnx_name)
     (out_dir / CHECKSUM_FILE).write_text(f"{checksum}  {onnx_name}\n", encoding="utf-8")
     manifest: dict[str, Any] = {
         "format": MODEL_FORMAT,

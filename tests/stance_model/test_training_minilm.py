@@ -1,20 +1,28 @@
-"""The GPU grid's pieces that run without a GPU: recipe selection, loss options, weight files."""
+"""The GPU grid's pieces that run without a GPU: recipe selection, event folds, loss options,
+weight files."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from analyzer.errors import ConfigError
 from analyzer.stance.minilm_stance import DEFAULT_MODEL_DIR
 from analyzer.stance.training_minilm import (
     SHIPPED_CONFIG,
+    _fold_result,
     _loss_function,
     _recipe_key,
     _save_chunks,
+    event_folds,
+    fold_unit,
     load_chunks,
+    main,
     select_runs,
 )
 
@@ -101,3 +109,140 @@ def test_shipped_graph_has_fused_quantized_attention() -> None:
     ops = [node.op_type for node in graph.node]
     assert ops.count("QAttention") == 6  # one per layer: the export let onnxruntime fuse it
     assert ops.count("SkipLayerNormalization") == 12
+
+
+# -- event-held-out folds -------------------------------------------------------------------------
+
+
+def _events(sizes: dict[str, int]) -> list[str]:
+    """Interleaved example events, so a fold cannot be a run of neighbouring indices by luck."""
+    pending = dict(sizes)
+    events: list[str] = []
+    while pending:
+        for event in list(pending):
+            events.append(event)
+            pending[event] -= 1
+            if not pending[event]:
+                del pending[event]
+    return events
+
+
+def test_event_folds_put_the_largest_event_first_into_the_smallest_fold() -> None:
+    events = _events({"a": 5, "b": 4, "c": 3, "d": 2, "e": 1})
+    folds = event_folds(events, 2)
+    # a -> fold 1 (5); b -> fold 2 (4); c -> fold 2 (7); d -> fold 1 (7); e -> fold 1 on the tie
+    assert [sorted({events[i] for i in fold}) for fold in folds] == [["a", "d", "e"], ["b", "c"]]
+    assert [len(fold) for fold in folds] == [8, 7]
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_event_folds_keep_events_whole_and_cover_every_example_once(k: int) -> None:
+    sizes = {f"event-{n}": 1 + (n * 37) % 23 for n in range(17)}
+    events = _events(sizes)
+    folds = event_folds(events, k)
+    assert len(folds) == k
+    assert sorted(i for fold in folds for i in fold) == list(range(len(events)))
+    assert all(fold == sorted(fold) for fold in folds)
+    owners = [{events[i] for i in fold} for fold in folds]
+    assert all(not a & b for n, a in enumerate(owners) for b in owners[n + 1 :])
+    # Greedy largest-first: folds differ by at most the largest event.
+    lengths = [len(fold) for fold in folds]
+    assert max(lengths) - min(lengths) <= max(sizes.values())
+
+
+def test_event_folds_do_not_depend_on_the_order_of_the_examples() -> None:
+    events = _events({"x": 6, "y": 5, "z": 5, "w": 2, "v": 2})
+    order = list(reversed(range(len(events))))
+    shuffled = [events[i] for i in order]
+
+    def grouped(evts: list[str], folds: list[list[int]]) -> list[set[str]]:
+        return [{evts[i] for i in fold} for fold in folds]
+
+    assert event_folds(events, 3) == event_folds(list(events), 3)
+    assert grouped(events, event_folds(events, 3)) == grouped(shuffled, event_folds(shuffled, 3))
+
+
+@pytest.mark.parametrize(
+    ("k", "message"),
+    [(1, "at least 2"), (4, "3 event")],
+    ids=["one-fold", "more-folds-than-events"],
+)
+def test_event_folds_reject_impossible_k(k: int, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        event_folds(["a", "b", "c", "a"], k)
+
+
+@pytest.mark.parametrize(
+    ("platform", "event", "group", "unit"),
+    [
+        ("twitter", "ferguson", "re:1234", "twitter:ferguson"),
+        ("reddit", "AskReddit", "re:7abc", "reddit:7abc"),
+    ],
+    ids=["twitter-holds-out-the-event", "reddit-holds-out-the-thread"],
+)
+def test_fold_unit(platform: str, event: str, group: str, unit: str) -> None:
+    assert fold_unit(platform, event, group) == unit
+
+
+def _fold(number: int, raw: float, tuned: float, history: list[float]) -> dict[str, Any]:
+    return {
+        "fold": number,
+        "held_out_replies": 100,
+        "train_examples": 900,
+        "examples_per_epoch": 1000 + number,
+        "best_epoch": int(np.argmax(history)) + 1,
+        "macro_f1": raw,
+        "macro_f1_tuned": tuned,
+        "history": history,
+        "seconds": 10.0,
+    }
+
+
+def test_fold_result_reports_fold_means_that_select_ranks_by() -> None:
+    steady = _fold_result(
+        0,
+        replace(SHIPPED_CONFIG, max_length=64, seed=1),
+        [_fold(1, 0.50, 0.52, [0.45, 0.50, 0.48]), _fold(2, 0.46, 0.47, [0.46, 0.44, 0.45])],
+    )
+    assert steady["dev_macro_f1"] == pytest.approx(0.48)
+    assert steady["dev_macro_f1_tuned"] == pytest.approx(0.495)
+    assert steady["history"] == pytest.approx([0.455, 0.47, 0.465])
+    assert steady["best_epoch"] == 2  # best mean curve, though fold 2 peaked at epoch 1
+    assert steady["event_folds"] == 2 and steady["seconds"] == 20.0
+    assert steady["examples_per_epoch"] == 1002  # mean of 1001 and 1002, rounded half to even
+    lucky = _fold_result(
+        1,
+        replace(SHIPPED_CONFIG, max_length=64, oversample=3, seed=1),
+        [_fold(1, 0.60, 0.61, [0.6]), _fold(2, 0.30, 0.31, [0.3])],
+    )
+    chosen = select_runs([steady, lucky])
+    assert chosen[64]["index"] == 0
+    assert chosen[64]["recipe_mean_dev"] == pytest.approx(0.48)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (
+            {"max_length": 64, "epochs": 3},
+            "comment-analyzer train stance --seed 2 --epochs 3 --max-length 64",
+        ),
+        ({"focal_gamma": 2.0}, 'experiment --grid \'[{"focal_gamma": 2.0, "seed": 2}]\''),
+    ],
+    ids=["cli-knobs-only", "other-knobs"],
+)
+def test_select_tells_how_to_retrain_a_recipe_chosen_on_folds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], overrides: dict[str, Any], expected: str
+) -> None:
+    config = replace(SHIPPED_CONFIG, seed=2, **overrides)
+    run = _fold_result(3, config, [_fold(1, 0.5, 0.5, [0.5]), _fold(2, 0.4, 0.4, [0.4])])
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    (runs / "results0.json").write_text(json.dumps([run]))
+    assert main(["select", "--runs", str(runs), "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    assert "2 event-held-out folds: no weights were kept" in printed
+    assert expected in printed
+    assert not list((tmp_path / "out").glob("weights*"))
+    written = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert written["chosen"][str(config.max_length)]["files"] == []

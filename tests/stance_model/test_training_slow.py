@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -18,7 +19,15 @@ from analyzer.stance.conversations import (
 )
 from analyzer.stance.encoder import minilm_dir
 from analyzer.stance.minilm_stance import MiniLMStanceModel
-from analyzer.stance.training_minilm import SHIPPED_CONFIG, build_net, train_run, write_model_dir
+from analyzer.stance.training_minilm import (
+    SHIPPED_CONFIG,
+    build_net,
+    event_folds,
+    load_fold_pool,
+    train_run,
+    write_model_dir,
+)
+from analyzer.stance.training_minilm import main as training_minilm_main
 
 pytest.importorskip("torch")
 pytest.importorskip("onnxruntime")
@@ -122,3 +131,40 @@ def test_fit_gate_writes_a_fast_profile_that_loads(shared_dir: Path, tmp_path: P
     for key in ("max_length", "offsets", "temperature"):
         assert manifest[key] == before[key]
     assert MiniLMStanceModel(tmp_path, fast=True).gate is not None
+
+
+def test_fold_pool_holds_train_and_dev_replies_with_whole_events(shared_dir: Path) -> None:
+    data = shared_dir / "data" / "stance"
+    pool = load_fold_pool(data)
+    train, dev = (load_rumoureval_posts(data, split) for split in ("train", "dev"))
+    assert len(pool) == len(train.examples) + len(dev.examples)  # test never pooled
+    assert set(pool.platforms) == {"twitter", "reddit"}
+    twitter_units = {u for u, p in zip(pool.units, pool.platforms, strict=True) if p == "twitter"}
+    assert "twitter:charliehebdo" in twitter_units and len(twitter_units) == 9
+    rows = zip(pool.units, pool.examples.group_ids, pool.platforms, strict=True)
+    reddit = [(unit, group) for unit, group, platform in rows if platform == "reddit"]
+    assert reddit and all(u == f"reddit:{g.removeprefix('re:')}" for u, g in reddit)
+    folds = event_folds(pool.units, 3)
+    owners = [{pool.units[i] for i in fold} for fold in folds]
+    assert not owners[0] & owners[1] and not owners[1] & owners[2] and not owners[0] & owners[2]
+    sizes = [len(fold) for fold in folds]
+    assert max(sizes) - min(sizes) <= 0.02 * len(pool)
+
+
+def test_event_fold_experiment_scores_each_fold_and_keeps_no_states(
+    shared_dir: Path, tmp_path: Path
+) -> None:
+    grid = json.dumps([{"max_length": 16, "epochs": 1, "use_arc": False}])
+    args = [
+        "experiment", "--data-dir", str(shared_dir / "data" / "stance"), "--out", str(tmp_path),
+        "--grid", grid, "--event-folds", "2", "--limit", "16", "--threads", "1",
+    ]  # fmt: skip
+    assert training_minilm_main(args) == 0
+    (run,) = json.loads((tmp_path / "results0.json").read_text())
+    assert run["event_folds"] == 2 and len(run["folds"]) == 2
+    assert [f["held_out_replies"] for f in run["folds"]] == [16, 16]
+    assert run["dev_macro_f1"] == pytest.approx(sum(f["macro_f1"] for f in run["folds"]) / 2)
+    assert not list(tmp_path.glob("run*.pt"))
+    oof = np.load(tmp_path / "run0.oof_logits.npy")
+    assert oof.shape[1] == len(CLASSES) and int((~np.isnan(oof[:, 0])).sum()) == 32
+    assert json.loads((tmp_path / "folds.json").read_text())["k"] == 2
