@@ -40,7 +40,7 @@ import json
 import math
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -553,6 +553,18 @@ def load_chunks(directory: Path, stem: str) -> dict[str, Any]:
     return payload
 
 
+def _within_budget(
+    entries: Sequence[tuple[int, MiniLMTrainConfig]], seconds: float
+) -> Iterator[tuple[int, MiniLMTrainConfig]]:
+    """Grid entries in order until ``seconds`` have passed; a started entry always finishes."""
+    deadline = time.perf_counter() + seconds
+    for index, config in entries:
+        if time.perf_counter() > deadline:
+            print(f"[{index}] budget spent; skipped {asdict(config)}", flush=True)
+            continue
+        yield index, config
+
+
 def _tagged_print(tag: str, message: str) -> None:
     print(tag, message, flush=True)
 
@@ -585,12 +597,8 @@ def _experiment(args: argparse.Namespace) -> int:
     dev = load_rumoureval_posts(data_dir, "dev").examples
     if args.limit:
         dev = dev.subset(range(min(args.limit, len(dev))))
-    deadline = time.perf_counter() + args.budget_seconds
     results: list[dict[str, Any]] = []
-    for index, config in mine:
-        if time.perf_counter() > deadline:
-            print(f"[{index}] budget spent; skipped {asdict(config)}", flush=True)
-            continue
+    for index, config in _within_budget(mine, args.budget_seconds):
         print(f"[{index}] config {asdict(config)}", flush=True)
         train = _limited(training_examples(data_dir, config), args.limit)
         run = train_run(
@@ -678,12 +686,8 @@ def _fold_experiment(
             indent=1,
         )
     )
-    deadline = time.perf_counter() + args.budget_seconds
     results: list[dict[str, Any]] = []
-    for index, config in mine:
-        if time.perf_counter() > deadline:
-            print(f"[{index}] budget spent; skipped {asdict(config)}", flush=True)
-            continue
+    for index, config in _within_budget(mine, args.budget_seconds):
         print(f"[{index}] config {asdict(config)} on {k} event folds", flush=True)
         oof = np.full((len(pool), len(CLASSES)), np.nan, dtype=np.float32)
         details: list[dict[str, Any]] = []
