@@ -155,6 +155,9 @@ def evaluate_rumoureval(
     gold, pred, gold_all, pred_all = [], [], [], []
     judged: list[StanceResult] = []
     judged_gold: list[str] = []
+    unseen = _unseen_event_rows(data_dir, split, frame)
+    gold_unseen: list[str] = []
+    pred_unseen: list[str] = []
     for row in _rows(frame):
         label = row["label"].strip().lower()
         is_source = row["depth"].strip() in {"", "0"}
@@ -169,15 +172,30 @@ def evaluate_rumoureval(
         if not is_source:
             gold.append(label)
             pred.append(predicted)
+            if row["post_id"] in unseen:
+                gold_unseen.append(label)
+                pred_unseen.append(predicted)
             if stance is not None:
                 judged.append(stance)
                 judged_gold.append({"support": "support", "deny": "oppose"}.get(label, "neutral"))
-    metrics = (
+    metrics: tuple[ClassificationMetrics, ...] = (
         classification_metrics(f"{split} replies (SDQC)", gold, pred, SDQC),
         classification_metrics(
             f"{split} all posts (SDQC, sources as support)", gold_all, pred_all, SDQC
         ),
     )
+    notes: tuple[str, ...] = ()
+    if 0 < len(gold_unseen) < len(gold):
+        metrics += (
+            classification_metrics(
+                f"{split} replies on events not in train (SDQC)", gold_unseen, pred_unseen, SDQC
+            ),
+        )
+        notes = (
+            f"{len(gold_unseen)} of the {len(gold)} {split} replies are on events train does not "
+            "have (new Twitter events, and Reddit, where every thread is new); the rest share "
+            "a Twitter event with train, so the full split overstates performance on new events",
+        )
     calibration = _calibration(judged, judged_gold) if judged else None
     return EvaluationResult(
         dataset="rumoureval2019",
@@ -192,8 +210,23 @@ def evaluate_rumoureval(
             "replies count as 'comment'",
             "all-posts: source posts are not judged by the product and count as 'support'; "
             f"SemEval-2019 winner all-posts macro-F1 {WINNER_ALL_POSTS}",
+            *notes,
         ),
     )
+
+
+def _unseen_event_rows(data_dir: Path, split: str, frame: pd.DataFrame) -> frozenset[str]:
+    """Post ids of ``split`` on events train has not seen: Twitter events absent from train,
+    and all Reddit posts (RumourEval's ``event`` is the subreddit there; each thread is its own
+    rumour and no thread spans splits). Empty for train or without platform/event columns."""
+    if split == "train" or not {"platform", "event"} <= set(frame.columns):
+        return frozenset()
+    train = rumoureval_rows(data_dir, "train")
+    seen = set(train.loc[train["platform"] == "twitter", "event"])
+    new = (frame["platform"] == "reddit") | (
+        (frame["platform"] == "twitter") & ~frame["event"].isin(seen)
+    )
+    return frozenset(frame.loc[new, "post_id"])
 
 
 def evaluate_arc(
