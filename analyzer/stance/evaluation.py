@@ -100,15 +100,18 @@ def _calibration(stances: Sequence[StanceResult], gold_product: Sequence[str]) -
     )
 
 
-def rumoureval_rows(data_dir: Path, split: str) -> pd.DataFrame:
-    """The RumourEval rows of one split, every column a string."""
+def _read_rumoureval(data_dir: Path) -> pd.DataFrame:
+    """Every RumourEval row, every column a string."""
     path = Path(data_dir) / RUMOUREVAL_FILE
     if not path.is_file():
         raise DataError(
             f"RumourEval file not found: {path}", hint="pass --data-dir ../shared/data/stance"
         )
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame = frame[frame["split"] == split]
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _split_rows(everything: pd.DataFrame, split: str) -> pd.DataFrame:
+    frame = everything[everything["split"] == split]
     if frame.empty:
         raise DataError(
             f"no RumourEval rows with split '{split}'", hint="valid splits: train, dev, test"
@@ -116,10 +119,19 @@ def rumoureval_rows(data_dir: Path, split: str) -> pd.DataFrame:
     return frame
 
 
+def rumoureval_rows(data_dir: Path, split: str) -> pd.DataFrame:
+    """The RumourEval rows of one split, every column a string."""
+    return _split_rows(_read_rumoureval(data_dir), split)
+
+
 def rumoureval_corpus(data_dir: Path, split: str) -> tuple[pd.DataFrame, Corpus]:
     """One RumourEval split as ``analyze`` sees it: source posts are articles, replies with text
     are comments (with their ``parent_id``); also returns the split's rows, for scoring."""
     frame = rumoureval_rows(data_dir, split)
+    return frame, _corpus_of(frame)
+
+
+def _corpus_of(frame: pd.DataFrame) -> Corpus:
     articles = {}
     comments = []
     for row in _rows(frame):
@@ -143,19 +155,21 @@ def rumoureval_corpus(data_dir: Path, split: str) -> tuple[pd.DataFrame, Corpus]
         articles.setdefault(
             row["thread_id"], Article(article_id=row["thread_id"], text=row["source_text"])
         )
-    return frame, Corpus(tuple(articles.values()), tuple(comments))
+    return Corpus(tuple(articles.values()), tuple(comments))
 
 
 def evaluate_rumoureval(
     data_dir: Path, split: str, model: str, settings: Settings | None = None
 ) -> EvaluationResult:
-    frame, corpus = rumoureval_corpus(data_dir, split)
+    everything = _read_rumoureval(data_dir)
+    frame = _split_rows(everything, split)
+    corpus = _corpus_of(frame)
     comments = corpus.comments
     stances, seconds = stance_by_comment(corpus, stance_only_settings(model, settings))
     gold, pred, gold_all, pred_all = [], [], [], []
     judged: list[StanceResult] = []
     judged_gold: list[str] = []
-    unseen = _unseen_event_rows(data_dir, split, frame)
+    unseen = _unseen_event_rows(everything, split, frame)
     gold_unseen: list[str] = []
     pred_unseen: list[str] = []
     for row in _rows(frame):
@@ -215,13 +229,13 @@ def evaluate_rumoureval(
     )
 
 
-def _unseen_event_rows(data_dir: Path, split: str, frame: pd.DataFrame) -> frozenset[str]:
+def _unseen_event_rows(everything: pd.DataFrame, split: str, frame: pd.DataFrame) -> frozenset[str]:
     """Post ids of ``split`` on events train has not seen: Twitter events absent from train,
     and all Reddit posts (RumourEval's ``event`` is the subreddit there; each thread is its own
     rumour and no thread spans splits). Empty for train or without platform/event columns."""
     if split == "train" or not {"platform", "event"} <= set(frame.columns):
         return frozenset()
-    train = rumoureval_rows(data_dir, "train")
+    train = everything[everything["split"] == "train"]
     seen = set(train.loc[train["platform"] == "twitter", "event"])
     new = (frame["platform"] == "reddit") | (
         (frame["platform"] == "twitter") & ~frame["event"].isin(seen)
