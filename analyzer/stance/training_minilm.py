@@ -768,20 +768,35 @@ def select_runs(runs: Sequence[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     seed with the best dev score after offsets (what ships). Fixed before any grid was run."""
     chosen: dict[int, dict[str, Any]] = {}
     for length in sorted({r["config"]["max_length"] for r in runs}):
-        recipes: dict[str, list[dict[str, Any]]] = {}
-        for run in runs:
-            if run["config"]["max_length"] == length:
-                recipes.setdefault(run["recipe"], []).append(run)
-        recipe = max(recipes, key=lambda k: float(np.mean([r["dev_macro_f1"] for r in recipes[k]])))
-        seeds = recipes[recipe]
+        recipes = _by_recipe([r for r in runs if r["config"]["max_length"] == length])
+        seeds = max(recipes.values(), key=_mean_raw)
         best = max(seeds, key=lambda r: r["dev_macro_f1_tuned"])
         chosen[length] = {
             "index": best["index"],
-            "recipe_mean_dev": float(np.mean([r["dev_macro_f1"] for r in seeds])),
+            "recipe_mean_dev": _mean_raw(seeds),
             "seeds": len(seeds),
             "run": best,
         }
     return chosen
+
+
+def _by_recipe(runs: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Runs grouped by recipe (their configuration but the seed), in first-seen order."""
+    recipes: dict[str, list[dict[str, Any]]] = {}
+    for run in runs:
+        recipes.setdefault(run["recipe"], []).append(run)
+    return recipes
+
+
+def _mean_raw(seeds: Sequence[dict[str, Any]]) -> float:
+    return float(np.mean([r["dev_macro_f1"] for r in seeds]))
+
+
+def _changed_settings(config: dict[str, Any]) -> dict[str, Any]:
+    """The settings of ``config`` (a MiniLMTrainConfig as a dict) that differ from the shipped
+    recipe, the seed left out."""
+    shipped = asdict(SHIPPED_CONFIG)
+    return {k: v for k, v in config.items() if k != "seed" and shipped[k] != v}
 
 
 def _select(args: argparse.Namespace) -> int:
@@ -791,18 +806,14 @@ def _select(args: argparse.Namespace) -> int:
     runs_dir, out = Path(args.runs), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     runs = [r for f in sorted(runs_dir.glob("results*.json")) for r in json.loads(f.read_text())]
-    recipes: dict[str, list[dict[str, Any]]] = {}
-    for run in runs:
-        recipes.setdefault(run["recipe"], []).append(run)
     table = []
-    for key, members in recipes.items():
+    for key, members in _by_recipe(runs).items():
         raw = [r["dev_macro_f1"] for r in members]
-        overrides = {k: v for k, v in json.loads(key).items() if asdict(SHIPPED_CONFIG)[k] != v}
         table.append(
             {
-                "recipe": overrides,
+                "recipe": _changed_settings(json.loads(key)),
                 "seeds": len(members),
-                "mean_raw": float(np.mean(raw)),
+                "mean_raw": _mean_raw(members),
                 "std_raw": float(np.std(raw)),
                 "mean_tuned": float(np.mean([r["dev_macro_f1_tuned"] for r in members])),
                 "best_epochs": [r["best_epoch"] for r in members],
@@ -828,9 +839,7 @@ def _select(args: argparse.Namespace) -> int:
 def _retrain_advice(run: dict[str, Any]) -> str:
     """What to do with a recipe chosen on event folds: it has no weights of its own."""
     config = MiniLMTrainConfig(**run["config"])
-    overrides = {
-        k: v for k, v in asdict(config).items() if k != "seed" and asdict(SHIPPED_CONFIG)[k] != v
-    }
+    overrides = _changed_settings(asdict(config))
     cli = {"seed", "epochs", "max_length"}
     command = (
         "comment-analyzer train stance "
