@@ -225,7 +225,8 @@ class CommentAnalysis:
 
 @dataclass(frozen=True, slots=True)
 class ComponentInfo:
-    kind: str  # "stance", "stance_context", "target_stance", "reply_agreement", "detector"
+    # "stance", "stance_context", "stance_gate", "target_stance", "reply_agreement", "detector"
+    kind: str
     name: str
     version: str
     checksum: str | None = None  # sha256 of the model file, when the component loads one

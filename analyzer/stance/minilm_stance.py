@@ -53,7 +53,12 @@ from analyzer.model import (
 )
 from analyzer.onnx_session import verified_onnx_session
 from analyzer.stance.base import STANCE_CLASSIFIERS
-from analyzer.stance.baseline import BaselineModel, read_model, resolve_model_path
+from analyzer.stance.baseline import (
+    BaselineModel,
+    TfidfBaselineClassifier,
+    read_model,
+    resolve_model_path,
+)
 from analyzer.stance.calibration import (
     PRODUCT_LABELS,
     product_scores,
@@ -169,6 +174,7 @@ class MiniLMStanceModel:
         max_length = self.manifest.max_length
         self.gate: LexicalGate | None = None
         self.baseline: BaselineModel | None = None
+        self.baseline_checksum: str | None = None  # the gate's TF-IDF baseline file
         if fast:
             profile = self.manifest.fast
             if profile is None:
@@ -197,6 +203,7 @@ class MiniLMStanceModel:
                     hint="restore the shipped stance-baseline model or refit the gate with "
                     "`python -m analyzer.stance.training_minilm gate`",
                 )
+            self.baseline_checksum = baseline_sha256
         self.tokenizer = PairTokenizer(model_dir / TOKENIZER_FILE, max_length)
 
     def raw_logits(
@@ -321,14 +328,22 @@ class MiniLMStanceClassifier:
 
     def parts(self) -> tuple[ComponentInfo, ...]:
         ranker = self.context.ranker
-        return (
-            ComponentInfo(
-                kind="stance_context",
-                name=f"{ranker.name}_context_selection",
-                version=ranker.version,
-                checksum=ranker.checksum,
-            ),
+        context = ComponentInfo(
+            kind="stance_context",
+            name=f"{ranker.name}_context_selection",
+            version=ranker.version,
+            checksum=ranker.checksum,
         )
+        if self.model.gate is None:
+            return (context,)
+        # stance.fast: the lexical gate labels some comments from the TF-IDF baseline's output
+        gate = ComponentInfo(
+            kind="stance_gate",
+            name=TfidfBaselineClassifier.name,
+            version=TfidfBaselineClassifier.version,
+            checksum=self.model.baseline_checksum,
+        )
+        return (context, gate)
 
     @classmethod
     def from_params(cls, params: StanceParams) -> MiniLMStanceClassifier:

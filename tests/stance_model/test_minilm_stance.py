@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from analyzer.config import StanceParams
+from analyzer.config import DEFAULT_MODELS_DIR, StanceParams
 from analyzer.coordination.sentence_encoder import DEFAULT_SENTENCE_MODEL_DIR
 from analyzer.errors import ModelError
 from analyzer.model import EvidenceKind, StanceLabel
@@ -269,6 +269,14 @@ def test_parts_name_the_context_selection_and_its_encoder_checksum(
     )
     (lexical,) = classifier(model, context_ranker=LexicalRanker()).parts()
     assert (lexical.name, lexical.checksum) == ("lexical_context_selection", None)
+
+
+def test_fast_profile_parts_also_name_the_gate_baseline(fast_model: MiniLMStanceModel) -> None:
+    context, gate = classifier(fast_model, context_ranker=LexicalRanker()).parts()
+    assert context.kind == "stance_context"
+    shipped = (DEFAULT_MODELS_DIR / "stance-baseline" / "model.sha256").read_text().split()[0]
+    assert (gate.kind, gate.name, gate.checksum) == ("stance_gate", "tfidf_baseline", shipped)
+    assert fast_model.gate is not None and gate.checksum == fast_model.gate.baseline_sha256
 
 
 def test_missing_model_dir_says_how_to_fix(tmp_path: Path) -> None:
