@@ -19,11 +19,14 @@ from analyzer.stance.training_minilm import (
     _loss_function,
     _recipe_key,
     _save_chunks,
+    build_net,
     event_folds,
     fold_unit,
     load_chunks,
     main,
+    sdqc_macro_f1,
     select_runs,
+    tuned_macro_f1,
 )
 
 torch = pytest.importorskip("torch")
@@ -246,3 +249,36 @@ def test_select_tells_how_to_retrain_a_recipe_chosen_on_folds(
     assert not list((tmp_path / "out").glob("weights*"))
     written = json.loads((tmp_path / "out" / "results.json").read_text())
     assert written["chosen"][str(config.max_length)]["files"] == []
+
+
+def test_sdqc_macro_f1_scores_a_predicted_unrelated_as_comment() -> None:
+    gold = [0, 1, 2, 3]
+    assert sdqc_macro_f1(gold, [0, 1, 2, 4]) == pytest.approx(1.0)
+    assert sdqc_macro_f1(gold, [0, 1, 2, 2]) < 1.0
+
+
+def test_tuned_macro_f1_fits_offsets_that_recover_a_biased_class() -> None:
+    # Every support reply is scored just below comment: only an offset can recover them.
+    gold = [0] * 10 + [1] * 10 + [2] * 10 + [3] * 30
+    logits = np.full((60, 5), -4.0)
+    for row, label in enumerate(gold):
+        logits[row, label] = 2.0
+    logits[:10, 0], logits[:10, 3] = 1.0, 1.5
+    raw = sdqc_macro_f1(gold, logits.argmax(axis=1).tolist())
+    assert raw < 0.8
+    assert tuned_macro_f1(logits, gold) == pytest.approx(1.0)
+
+
+def test_num_layers_keeps_the_lowest_encoder_layers() -> None:
+    from analyzer.stance.encoder import minilm_dir  # noqa: PLC0415
+
+    full = build_net(SHIPPED_CONFIG, minilm_dir())
+    small = build_net(replace(SHIPPED_CONFIG, num_layers=2), minilm_dir())
+    assert len(small.encoder.encoder.layer) == small.encoder.config.num_hidden_layers == 2
+    for kept, original in zip(
+        small.encoder.encoder.layer, full.encoder.encoder.layer, strict=False
+    ):
+        for a, b in zip(kept.parameters(), original.parameters(), strict=True):
+            assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="num_layers must be 1-6"):
+        build_net(replace(SHIPPED_CONFIG, num_layers=7), minilm_dir())
