@@ -105,6 +105,9 @@ class LexicalGate:
     unrelated_below: float  # ... and the baseline's P(unrelated) is below this
     temperature: float  # fitted on dev for the comments the gate decides
     baseline_sha256: str  # the TF-IDF baseline file the gate was fitted with
+    # Longer comments always go to the encoder: the gate was fitted on tweets and short Reddit
+    # replies and is not trusted on long argumentative comments. None: no limit.
+    max_comment_chars: int | None = None
 
     def logits(self, inputs: FloatArray) -> FloatArray:
         return np.asarray(((inputs - self.mean) / self.scale) @ self.coef.T + self.intercept)
@@ -112,17 +115,20 @@ class LexicalGate:
     def proba(self, inputs: FloatArray) -> FloatArray:
         return softmax(self.logits(inputs) / self.temperature)
 
-    def decides(self, logits: FloatArray, baseline: BaselineOutputs) -> npt.NDArray[np.bool_]:
-        """Which comments the gate decides (neither support nor denial is plausible).
+    def decides(
+        self, logits: FloatArray, baseline: BaselineOutputs, comment_chars: Sequence[int]
+    ) -> npt.NDArray[np.bool_]:
+        """Which comments the gate decides (neither support nor denial is plausible, and the
+        comment is short enough); ``comment_chars`` is each comment's length in characters.
 
         The threshold applies to the untempered probabilities, the ones it was chosen on; the
         temperature only calibrates the scores reported for the comments decided here."""
         proba = softmax(logits)
         polar = proba[:, 0] + proba[:, 1]
-        return np.asarray(
-            (polar < self.polar_below) & (baseline.proba[:, 3] < self.unrelated_below),
-            dtype=bool,
-        )
+        decided = (polar < self.polar_below) & (baseline.proba[:, 3] < self.unrelated_below)
+        if self.max_comment_chars is not None:
+            decided &= np.asarray(comment_chars) <= self.max_comment_chars
+        return np.asarray(decided, dtype=bool)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -136,6 +142,7 @@ class LexicalGate:
             "unrelated_below": self.unrelated_below,
             "temperature": round(self.temperature, 4),
             "baseline_sha256": self.baseline_sha256,
+            "max_comment_chars": self.max_comment_chars,
         }
 
     @classmethod
@@ -155,6 +162,7 @@ class LexicalGate:
                 unrelated_below=float(raw["unrelated_below"]),
                 temperature=float(raw["temperature"]),
                 baseline_sha256=str(raw["baseline_sha256"]),
+                max_comment_chars=_optional_int(raw.get("max_comment_chars")),
             )
             n = len(GATE_INPUTS)
             shapes_ok = (
@@ -165,9 +173,19 @@ class LexicalGate:
             )
             if not shapes_ok or gate.temperature <= 0 or not (gate.scale > 0).all():
                 raise ValueError("shapes, scale or temperature are invalid")
+            if gate.max_comment_chars is not None and gate.max_comment_chars < 1:
+                raise ValueError(f"max_comment_chars must be positive: {gate.max_comment_chars}")
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(
                 f"{source}: the lexical gate is malformed: {exc}",
                 hint="refit it with `python -m analyzer.stance.training_minilm gate`",
             ) from None
         return gate
+
+
+def _optional_int(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"max_comment_chars must be an integer or null, got {value!r}")
+    return value

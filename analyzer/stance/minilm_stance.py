@@ -430,7 +430,9 @@ class MiniLMStanceClassifier:
         if gate is not None and baseline is not None and n:
             lexical = baseline_outputs(baseline, [comments[i] for i in inputs.usable], articles)
             gate_logits = gate.logits(gate_inputs(lexical, inputs.features))
-            decided = gate.decides(gate_logits, lexical)
+            decided = gate.decides(
+                gate_logits, lexical, [len(comments[i].text) for i in inputs.usable]
+            )
             gate_proba = softmax(gate_logits / gate.temperature)
             unrelated = lexical.proba[decided, 3:4]
             proba5[decided] = np.hstack([gate_proba[decided] * (1.0 - unrelated), unrelated])

@@ -903,13 +903,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     gate.add_argument("--data-dir", required=True)
     gate.add_argument("--model-dir", default=None, help="default: the shipped minilm_stance")
     gate.add_argument("--max-length", type=int, default=GATE_MAX_LENGTH)
+    gate.add_argument(
+        "--max-comment-chars",
+        type=int,
+        default=None,
+        help="longer comments always go to the encoder (default: no limit)",
+    )
     gate.add_argument("--threads", type=int, default=0)
     args = parser.parse_args(argv)
     if args.command == "gate":
         from analyzer.stance.minilm_stance import DEFAULT_MODEL_DIR  # noqa: PLC0415
 
         model_dir = Path(args.model_dir) if args.model_dir else DEFAULT_MODEL_DIR
-        fit_gate(Path(args.data_dir), model_dir, max_length=args.max_length, threads=args.threads)
+        fit_gate(
+            Path(args.data_dir),
+            model_dir,
+            max_length=args.max_length,
+            max_comment_chars=args.max_comment_chars,
+            threads=args.threads,
+        )
         return 0
     if args.command == "select":
         return _select(args)
@@ -1155,6 +1167,7 @@ def fit_gate(
     model_dir: Path,
     *,
     max_length: int = GATE_MAX_LENGTH,
+    max_comment_chars: int | None = None,
     threads: int = 0,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
@@ -1200,6 +1213,7 @@ def fit_gate(
         unrelated_below=GATE_UNRELATED_BELOW,
         temperature=1.0,
         baseline_sha256=baseline_sha256,
+        max_comment_chars=max_comment_chars,
     )
 
     # Dev: the encoder's logits as analyze computes them (language gate, context, parents).
@@ -1222,6 +1236,7 @@ def fit_gate(
         model_baseline(), [dev.comments[i] for i in usable], dev.articles
     )
     gate_logits = draft.logits(gate_inputs(dev_baseline, dev.features[usable]))
+    dev_chars = [len(dev.comments[i].text) for i in usable]
     offsets = np.asarray(manifest["offsets"], dtype=np.float64)
     temperature = float(manifest["temperature"])  # the decision rule the offsets were tuned for
     encoder_pred = np.asarray(sdqc_decisions(softmax((logits + offsets) / temperature)))
@@ -1229,7 +1244,7 @@ def fit_gate(
 
     def cascade(polar_below: float) -> tuple[float, npt.NDArray[np.bool_]]:
         gate = replace(draft, polar_below=polar_below)
-        decided = gate.decides(gate_logits, dev_baseline)
+        decided = gate.decides(gate_logits, dev_baseline, dev_chars)
         pred = encoder_pred.copy()
         proba = softmax(gate_logits[decided])
         pred[decided] = np.where(proba[:, 2] > proba[:, 3], 2, 3)

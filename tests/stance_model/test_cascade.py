@@ -51,6 +51,15 @@ def test_json_round_trip_keeps_the_arithmetic() -> None:
     inputs = rng.normal(size=(5, len(GATE_INPUTS)))
     np.testing.assert_allclose(again.proba(inputs), gate.proba(inputs), atol=1e-5)
     assert again.polar_below == gate.polar_below
+    assert again.max_comment_chars is None
+    limited = make_gate(max_comment_chars=280)
+    assert LexicalGate.from_json(limited.to_json(), source="test").max_comment_chars == 280
+
+
+def test_a_gate_saved_before_the_length_limit_loads_without_one() -> None:
+    raw = make_gate().to_json()
+    del raw["max_comment_chars"]
+    assert LexicalGate.from_json(raw, source="test").max_comment_chars is None
 
 
 @pytest.mark.parametrize(
@@ -60,8 +69,10 @@ def test_json_round_trip_keeps_the_arithmetic() -> None:
         ({"coef": [[0.0]]}, "invalid"),
         ({"temperature": 0.0}, "invalid"),
         ({"mean": None}, "malformed"),
+        ({"max_comment_chars": 0}, "must be positive"),
+        ({"max_comment_chars": "280"}, "integer or null"),
     ],
-    ids=["inputs", "coef-shape", "temperature", "mean-missing"],
+    ids=["inputs", "coef-shape", "temperature", "mean-missing", "limit-zero", "limit-text"],
 )
 def test_malformed_gate_is_refused(change: dict[str, Any], message: str) -> None:
     raw = {**make_gate().to_json(), **change}
@@ -82,7 +93,16 @@ def test_gate_decides_only_clear_non_polar_related_comments() -> None:
     lexical = outputs(
         [[0.1, 0.1, 0.7, 0.1], [0.1, 0.1, 0.7, 0.1], [0.1, 0.1, 0.2, 0.6]], [0.1, 0.1, 0.1]
     )
-    assert gate.decides(np.log(proba), lexical).tolist() == [True, False, False]
+    assert gate.decides(np.log(proba), lexical, [40, 40, 40]).tolist() == [True, False, False]
+
+
+def test_gate_leaves_comments_over_its_length_limit_to_the_encoder() -> None:
+    proba = np.log(np.array([[0.05, 0.05, 0.1, 0.8]] * 3))
+    lexical = outputs([[0.1, 0.1, 0.7, 0.1]] * 3, [0.1] * 3)
+    chars = [40, 280, 281]
+    assert make_gate().decides(proba, lexical, chars).tolist() == [True, True, True]
+    limited = make_gate(max_comment_chars=280)
+    assert limited.decides(proba, lexical, chars).tolist() == [True, True, False]
 
 
 def test_gate_inputs_layout() -> None:

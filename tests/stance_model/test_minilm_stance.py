@@ -130,7 +130,8 @@ def test_gate_decides_plain_comments_and_the_encoder_the_rest(
     clf = classifier(fast_model)
     inputs = clf.inputs(COMMENTS, {"a1": ARTICLE})
     lexical = baseline_outputs(fast_model.baseline, COMMENTS, {"a1": ARTICLE})
-    decided = gate.decides(gate.logits(gate_inputs(lexical, inputs.features)), lexical)
+    chars = [len(c.text) for c in COMMENTS]
+    decided = gate.decides(gate.logits(gate_inputs(lexical, inputs.features)), lexical, chars)
     assert decided.tolist() == [True, False, False, True]
     with_gate = clf.predict(COMMENTS, {"a1": ARTICLE})
     fast_model.gate = None
@@ -172,7 +173,9 @@ def test_fast_profile_selects_context_only_for_the_encoders_comments(
     inputs = clf.inputs(comments, {"a2": LONG_ARTICLE}, with_context=False)
     assert ranker.ranked == [] and {c.text for c in inputs.contexts} == {""}
     lexical = baseline_outputs(baseline, comments, {"a2": LONG_ARTICLE})
-    decided = gate.decides(gate.logits(gate_inputs(lexical, inputs.features)), lexical).tolist()
+    chars = [len(c.text) for c in comments]
+    gate_logits = gate.logits(gate_inputs(lexical, inputs.features))
+    decided = gate.decides(gate_logits, lexical, chars).tolist()
     assert any(decided) and not all(decided)
     results = clf.predict(comments, {"a2": LONG_ARTICLE})
     assert ranker.ranked == [
