@@ -275,6 +275,21 @@ class _Thread:
     depths: tuple[int, ...]
 
 
+def _gate_evidence(comment: Comment, polar: float, threshold: float) -> Evidence:
+    """Why the encoder did not read a comment: the lexical gate found no support or denial."""
+    return Evidence(
+        kind=EvidenceKind.TEXT_SPAN,
+        summary=(
+            "decided by the lexical gate (TF-IDF words and conversation features): "
+            f"P(support) + P(deny) {polar:.2f} is below {threshold:.2f}, so the encoder did not "
+            "read this comment"
+        ),
+        comment_ids=(comment.comment_id,),
+        span=Span(0, len(comment.text), comment.text),
+        weight=polar,
+    )
+
+
 def thread_structure(comments: Sequence[Comment]) -> _Thread:
     """Parent text and depth (1 = top-level comment) from ``parent_id`` links inside the batch."""
     by_id = {c.comment_id: c for c in comments}
@@ -378,7 +393,7 @@ class MiniLMStanceClassifier:
             return []
         # With the lexical gate, only the comments the encoder reads need an article context.
         inputs = self.inputs(comments, articles, with_context=self.model.gate is None)
-        proba5, inputs = self._proba5(comments, articles, inputs)
+        proba5, inputs, gate_polar = self._proba5(comments, articles, inputs)
         verdicts, contexts, usable = inputs.verdicts, inputs.contexts, inputs.usable
         segment_a, features = inputs.segment_a, inputs.features
         scores4 = product_scores(proba5)
@@ -390,10 +405,13 @@ class MiniLMStanceClassifier:
             else {}
         )
         results: dict[int, StanceResult] = {}
+        gate = self.model.gate
         for row, i in enumerate(usable):
             label = LABEL_ORDER[int(labels[row])]
             confidence = float(scores4[row, labels[row]])
             evidence = [*spans.get(i, ()), *self._passage_evidence(comments[i], contexts[i])]
+            if gate is not None and row in gate_polar:
+                evidence.append(_gate_evidence(comments[i], gate_polar[row], gate.polar_below))
             results[i] = StanceResult(
                 comment_id=comments[i].comment_id,
                 label=label,
@@ -417,15 +435,17 @@ class MiniLMStanceClassifier:
 
     def _proba5(
         self, comments: Sequence[Comment], articles: Mapping[str, Article], inputs: PairInputs
-    ) -> tuple[FloatArray, PairInputs]:
+    ) -> tuple[FloatArray, PairInputs, dict[int, float]]:
         """Calibrated 5-class probabilities of the usable comments: the lexical gate decides
         the plain comments and questions, the encoder the rest (all of them without a gate).
         Also the inputs, with the article contexts of the encoder's comments filled in where
         the gate left them out: the gate does not read the article, so the comments it
-        decides get no context and no ``article_passage`` evidence."""
+        decides get no context and no ``article_passage`` evidence; and, per row the gate
+        decided, its untempered P(support) + P(deny)."""
         n = len(inputs.usable)
         proba5 = np.zeros((n, len(self.model.manifest.classes)), dtype=np.float64)
         hard = np.ones(n, dtype=bool)
+        gate_polar: dict[int, float] = {}
         gate, baseline = self.model.gate, self.model.baseline
         if gate is not None and baseline is not None and n:
             lexical = baseline_outputs(baseline, [comments[i] for i in inputs.usable], articles)
@@ -436,6 +456,8 @@ class MiniLMStanceClassifier:
             gate_proba = softmax(gate_logits / gate.temperature)
             unrelated = lexical.proba[decided, 3:4]
             proba5[decided] = np.hstack([gate_proba[decided] * (1.0 - unrelated), unrelated])
+            polar = softmax(gate_logits)[:, :2].sum(axis=1)
+            gate_polar = {int(r): float(polar[r]) for r in np.flatnonzero(decided)}
             hard = ~decided
         rows = np.flatnonzero(hard)
         if gate is not None and len(rows):
@@ -448,7 +470,7 @@ class MiniLMStanceClassifier:
                 [inputs.texts[r] for r in rows],
                 inputs.features[rows],
             )
-        return proba5, inputs
+        return proba5, inputs, gate_polar
 
     def inputs(
         self,

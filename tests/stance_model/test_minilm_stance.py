@@ -140,6 +140,8 @@ def test_gate_decides_plain_comments_and_the_encoder_the_rest(
     finally:
         fast_model.gate = gate
     for a, b, gated in zip(with_gate, encoder_only, decided.tolist(), strict=True):
+        said_gate = [e for e in a.evidence if "lexical gate" in e.summary]
+        assert len(said_gate) == int(gated)
         if gated:
             assert a.label is StanceLabel.NEUTRAL
             assert a.scores["support"] + a.scores["oppose"] < gate.polar_below
