@@ -5,7 +5,8 @@
 #   bash scripts/stance_gpu_grid.sh GRID.json BUDGET_SECONDS OUT_DIR [extra experiment args]
 #
 # GRID.json: a JSON list of MiniLMTrainConfig overrides, one entry per run (seeds included);
-# scripts/stance_grid_session4.json is the session-4 grid (docs/stance-model.md). Entries are
+# scripts/stance_grid_session4.json is the session-4 grid (docs/stance-model.md);
+# scripts/stance_grid_folds.json is the next one (8 recipes x 2 seeds, for --event-folds 3). Entries are
 # dealt to shards round-robin, so order them seed-major: a budget cut then drops late seeds, not
 # whole recipes. Extra args go to every shard, e.g. `--event-folds 3` to score on
 # event-held-out folds instead of the dev split.

@@ -282,3 +282,15 @@ def test_num_layers_keeps_the_lowest_encoder_layers() -> None:
             assert torch.equal(a, b)
     with pytest.raises(ValueError, match="num_layers must be 1-6"):
         build_net(replace(SHIPPED_CONFIG, num_layers=7), minilm_dir())
+
+
+@pytest.mark.parametrize(
+    "grid_file", sorted((Path(__file__).parents[2] / "scripts").glob("stance_grid_*.json"))
+)
+def test_shipped_grid_files_hold_valid_recipes(grid_file: Path) -> None:
+    # A typo in a grid would only surface on the lent GPU, after its start-up minutes.
+    grid = json.loads(grid_file.read_text(encoding="utf-8"))
+    assert grid and all(isinstance(entry, dict) for entry in grid)
+    configs = [replace(SHIPPED_CONFIG, **entry) for entry in grid]
+    assert len({asdict(c)["seed"] for c in configs}) >= 2  # seed-major: several seeds
+    assert len(configs) == len({json.dumps(asdict(c), sort_keys=True) for c in configs})
