@@ -115,8 +115,9 @@ def build_net(config: MiniLMTrainConfig, encoder_dir: Path) -> Any:
             layers = self.encoder.encoder.layer
             if not 1 <= config.num_layers <= len(layers):
                 raise ValueError(f"num_layers must be 1-{len(layers)}, got {config.num_layers}")
-            # Dropping the top layers (not every other one) keeps the most of a fine-tuned
-            # encoder's accuracy (Sajjad et al. 2023, "On the effect of dropping layers").
+            # Drop the top layers before fine-tuning: of the strategies Sajjad et al. compared
+            # ("On the effect of dropping layers of pre-trained transformer models"), it kept
+            # the most accuracy.
             self.encoder.encoder.layer = layers[: config.num_layers]
             self.encoder.config.num_hidden_layers = config.num_layers
             self.dropout = torch.nn.Dropout(config.dropout)
