@@ -115,6 +115,11 @@ class LexicalGate:
     def proba(self, inputs: FloatArray) -> FloatArray:
         return softmax(self.logits(inputs) / self.temperature)
 
+    def polar_proba(self, logits: FloatArray) -> FloatArray:
+        """Untempered P(support) + P(deny): what the threshold is compared with."""
+        proba = softmax(logits)
+        return np.asarray(proba[:, 0] + proba[:, 1])
+
     def decides(
         self, logits: FloatArray, baseline: BaselineOutputs, comment_chars: Sequence[int]
     ) -> npt.NDArray[np.bool_]:
@@ -123,9 +128,9 @@ class LexicalGate:
 
         The threshold applies to the untempered probabilities, the ones it was chosen on; the
         temperature only calibrates the scores reported for the comments decided here."""
-        proba = softmax(logits)
-        polar = proba[:, 0] + proba[:, 1]
-        decided = (polar < self.polar_below) & (baseline.proba[:, 3] < self.unrelated_below)
+        decided = (self.polar_proba(logits) < self.polar_below) & (
+            baseline.proba[:, 3] < self.unrelated_below
+        )
         if self.max_comment_chars is not None:
             decided &= np.asarray(comment_chars) <= self.max_comment_chars
         return np.asarray(decided, dtype=bool)

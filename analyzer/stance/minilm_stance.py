@@ -456,7 +456,7 @@ class MiniLMStanceClassifier:
             gate_proba = softmax(gate_logits / gate.temperature)
             unrelated = lexical.proba[decided, 3:4]
             proba5[decided] = np.hstack([gate_proba[decided] * (1.0 - unrelated), unrelated])
-            polar = softmax(gate_logits)[:, :2].sum(axis=1)
+            polar = gate.polar_proba(gate_logits)
             gate_polar = {int(r): float(polar[r]) for r in np.flatnonzero(decided)}
             hard = ~decided
         rows = np.flatnonzero(hard)
