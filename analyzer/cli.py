@@ -27,7 +27,7 @@ from rich.progress import (
 from rich.table import Table
 
 from analyzer.config import PACKAGE_ROOT, Settings, load_settings
-from analyzer.errors import AnalyzerError
+from analyzer.errors import AnalyzerError, ConfigError
 from analyzer.export import OutputFormat, write_json, write_result
 from analyzer.model import AnalysisResult, CommentAnalysis, Corpus, Severity
 from analyzer.service_cli import register as register_service_commands
@@ -461,6 +461,20 @@ def train_stance(
         int, typer.Option(help="Tokens per (context, comment) pair, in training and inference.")
     ] = 128,
     threads: Annotated[int, typer.Option(help="CPU threads for torch; 0 = torch's default.")] = 0,
+    num_layers: Annotated[
+        int, typer.Option(help="Encoder layers kept (the lowest ones); fewer is faster.")
+    ] = 6,
+    teacher: Annotated[
+        Path | None,
+        typer.Option(
+            help="A minilm_stance model directory to distil from: it labels the training "
+            "pairs and the student also learns its softened outputs. Must differ from --out."
+        ),
+    ] = None,
+    distill_weight: Annotated[
+        float | None,
+        typer.Option(help="With --teacher: the teacher's share of the loss, in [0, 1); 0.5."),
+    ] = None,
 ) -> None:
     """Fine-tune the MiniLM stance model (needs the 'stance' extra) and export it as int8 ONNX.
 
@@ -469,9 +483,35 @@ def train_stance(
     """
     from dataclasses import replace
 
-    from analyzer.stance.training_minilm import SHIPPED_CONFIG, train_and_ship
+    from analyzer.stance.training_minilm import DISTILL_WEIGHT, SHIPPED_CONFIG, train_and_ship
 
-    config = replace(SHIPPED_CONFIG, seed=seed, epochs=epochs, max_length=max_length)
+    if distill_weight is not None and teacher is None:
+        raise _fail(
+            ConfigError(
+                "--distill-weight was given without --teacher",
+                hint="name the model to distil from with --teacher DIR",
+            )
+        )
+    if teacher is not None and teacher.resolve() == out_dir.resolve():
+        raise _fail(
+            ConfigError(
+                f"--teacher and --out are the same directory: {out_dir}",
+                hint="copy the teacher elsewhere first; the new model would overwrite it",
+            )
+        )
+    try:
+        config = replace(
+            SHIPPED_CONFIG,
+            seed=seed,
+            epochs=epochs,
+            max_length=max_length,
+            num_layers=num_layers,
+            distill_weight=0.0
+            if teacher is None
+            else (DISTILL_WEIGHT if distill_weight is None else distill_weight),
+        )
+    except AnalyzerError as exc:
+        raise _fail(exc) from None
     tasks: dict[str, TaskID] = {}
     try:
         with _progress(True) as progress:
@@ -486,6 +526,7 @@ def train_stance(
                 out_dir,
                 config=config,
                 threads=threads,
+                teacher_dir=teacher,
                 log=progress.console.print,
                 on_progress=on_batch,
             )

@@ -143,3 +143,24 @@ def test_help_explains_every_analyze_option() -> None:
     assert result.exit_code == 0
     for option in ("--format", "--out", "--mapping", "--report", "--issues-out", "--quiet"):
         assert option in result.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--distill-weight", "0.3"], "--distill-weight was given without --teacher"),
+        (["--teacher", "{out}"], "--teacher and --out are the same directory"),
+        (["--teacher", "{teacher}", "--distill-weight", "1.5"], "distill_weight must be in"),
+    ],
+)
+def test_train_stance_rejects_a_bad_distillation_setup_before_training(
+    tmp_path: Path, extra: list[str], message: str
+) -> None:
+    out, teacher = tmp_path / "model", tmp_path / "teacher"
+    args = [a.format(out=out, teacher=teacher) for a in extra]
+    result = runner.invoke(
+        app, ["train", "stance", "--out", str(out), *args], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == EXIT_USAGE
+    assert message in result.output
+    assert not out.exists()

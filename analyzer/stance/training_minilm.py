@@ -85,9 +85,26 @@ class MiniLMTrainConfig:
     focal_gamma: float = 0.0  # > 0: focal loss (down-weights easy examples), class weights kept
     freeze_embeddings: bool = False  # keep word embeddings fixed: fewer event-specific cues
     num_layers: int = 6  # < 6 keeps the encoder's lowest layers only: a faster, smaller model
+    # > 0: this share of the loss matches a teacher model's softened output (knowledge
+    # distillation, Hinton et al. 2015); the rest stays the weighted cross-entropy on the labels.
+    distill_weight: float = 0.0
+    distill_temperature: float = 2.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.distill_weight < 1.0:
+            raise ConfigError(
+                f"distill_weight must be in [0, 1), got {self.distill_weight}",
+                hint="0 trains on the labels alone; 0.5 weighs teacher and labels equally",
+            )
+        if self.distill_temperature <= 0:
+            raise ConfigError(
+                f"distill_temperature must be > 0, got {self.distill_temperature}",
+                hint="2 is the usual softening",
+            )
 
 
 SHIPPED_CONFIG = MiniLMTrainConfig()
+DISTILL_WEIGHT = 0.5  # fixed before the first distilled run, not tuned
 
 
 def sdqc_macro_f1(gold: Sequence[int], pred: Sequence[int]) -> float:
@@ -238,6 +255,62 @@ def _loss_function(config: MiniLMTrainConfig, weights: Any) -> Callable[[Any, An
     return focal
 
 
+def _distillation_loss(config: MiniLMTrainConfig) -> Callable[[Any, Any], Any]:
+    """KL divergence from the teacher's to the student's softened distribution, scaled by T^2
+    so its gradients keep the size of the label loss's as T changes (Hinton et al. 2015)."""
+    import torch  # noqa: PLC0415
+
+    t = config.distill_temperature
+
+    def loss(student: Any, teacher: Any) -> Any:
+        return (
+            torch.nn.functional.kl_div(
+                torch.log_softmax(student / t, dim=-1),
+                torch.softmax(teacher / t, dim=-1),
+                reduction="batchmean",
+            )
+            * t
+            * t
+        )
+
+    return loss
+
+
+@dataclass(frozen=True, slots=True)
+class TeacherLabels:
+    """A teacher's raw logits (before offsets and temperature) on the training examples."""
+
+    logits: FloatArray
+    version: str
+    sha256: str  # of the teacher's ONNX graph, recorded in the student's manifest
+
+
+def teacher_logits(
+    teacher_dir: Path, examples: StanceExamples, *, threads: int = 0
+) -> TeacherLabels:
+    """Label ``examples`` with a shipped model directory's network.
+
+    The teacher must read the same classes and conversation features as the student."""
+    from analyzer.stance.minilm_stance import MiniLMStanceModel  # noqa: PLC0415
+
+    model = MiniLMStanceModel(teacher_dir, threads=threads)
+    if tuple(model.manifest.classes) != tuple(CLASSES) or tuple(
+        model.manifest.feature_names
+    ) != tuple(FEATURE_NAMES):
+        raise ConfigError(
+            f"teacher {teacher_dir} has classes {list(model.manifest.classes)} and features "
+            f"{list(model.manifest.feature_names)}; the student needs {list(CLASSES)} and "
+            f"{list(FEATURE_NAMES)}",
+            hint="distil from a minilm_stance model of this format",
+        )
+    logits = model.raw_logits(examples.segment_a(), list(examples.comments), examples.features())
+    return TeacherLabels(
+        logits=logits.astype(np.float32),
+        version=model.manifest.version,
+        sha256=model.checksum,
+    )
+
+
 def train_run(
     config: MiniLMTrainConfig,
     train: StanceExamples,
@@ -248,11 +321,22 @@ def train_run(
     log: Callable[[str], None] = print,
     on_progress: Callable[[str, int, int], None] | None = None,
     held_out_name: str = "dev replies",
+    teacher: FloatArray | None = None,
 ) -> TrainedRun:
     """Fine-tune one configuration; ``on_progress(stage, done, total)`` reports batches.
 
-    The epoch is chosen on ``dev`` (named ``held_out_name`` in the log)."""
+    The epoch is chosen on ``dev`` (named ``held_out_name`` in the log). ``teacher`` holds a
+    teacher's logits for ``train`` (:func:`teacher_logits`), needed when the config distils."""
     import torch  # noqa: PLC0415
+
+    distilling = config.distill_weight > 0
+    if distilling and (teacher is None or teacher.shape != (len(train), len(CLASSES))):
+        shape = None if teacher is None else teacher.shape
+        raise ConfigError(
+            f"distill_weight {config.distill_weight} needs teacher logits of shape "
+            f"({len(train)}, {len(CLASSES)}), got {shape}",
+            hint="compute them with teacher_logits() on the same training examples",
+        )
 
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
@@ -265,7 +349,10 @@ def train_run(
         if t in rare and s == "rumoureval2019"
         for _ in range(config.oversample - 1)
     ]
-    expanded = train.subset(list(range(len(train))) + repeat)
+    expanded_rows = list(range(len(train))) + repeat
+    expanded = train.subset(expanded_rows)
+    soft_targets = teacher[expanded_rows] if distilling and teacher is not None else None
+    distill_fn = _distillation_loss(config)
     data = encode_examples(expanded, tokenizer)
     dev_data = encode_examples(dev, tokenizer)
     net = build_net(config, encoder_dir).to(device)
@@ -310,6 +397,10 @@ def train_run(
                 torch.from_numpy(data.features[batch]).to(device),
             )
             loss = loss_fn(logits, torch.from_numpy(data.targets[batch]).to(device))
+            if soft_targets is not None:
+                w = config.distill_weight
+                soft = torch.from_numpy(soft_targets[batch]).to(device)
+                loss = (1 - w) * loss + w * distill_fn(logits, soft)
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -584,10 +675,23 @@ def _experiment(args: argparse.Namespace) -> int:
     shard, shards = (int(x) for x in args.shard.split("/"))
     grid = [replace(SHIPPED_CONFIG, **overrides) for overrides in json.loads(args.grid)]
     mine = [(i, c) for i, c in enumerate(grid) if i % shards == shard]
+    teacher_dir = Path(args.teacher) if args.teacher else None
     if args.event_folds:
+        if teacher_dir is not None or any(c.distill_weight > 0 for _, c in mine):
+            raise ConfigError(
+                "distillation cannot be scored on event folds: the teacher was trained on "
+                "the held-out events' replies, so it would leak their labels into the student",
+                hint="run distilled recipes without --event-folds (dev split)",
+            )
         return _fold_experiment(
             args, mine, out=out, shard=shard, device=device, encoder_dir=encoder_dir
         )
+    if teacher_dir is None and any(c.distill_weight > 0 for _, c in mine):
+        raise ConfigError(
+            "the grid has recipes with distill_weight > 0 but no --teacher",
+            hint="name the model to distil from with --teacher DIR",
+        )
+    labelled: dict[tuple[bool, float, int, int], TeacherLabels] = {}
     dev = load_rumoureval_posts(data_dir, "dev").examples
     if args.limit:
         dev = dev.subset(range(min(args.limit, len(dev))))
@@ -595,6 +699,13 @@ def _experiment(args: argparse.Namespace) -> int:
     for index, config in _within_budget(mine, args.budget_seconds):
         print(f"[{index}] config {asdict(config)}", flush=True)
         train = _limited(training_examples(data_dir, config), args.limit)
+        teacher: TeacherLabels | None = None
+        if config.distill_weight > 0 and teacher_dir is not None:
+            # Recipes that draw the same training pairs share one labelling pass.
+            key = (config.use_arc, config.arc_unrelated_per_related, config.seed, len(train))
+            if key not in labelled:
+                labelled[key] = teacher_logits(teacher_dir, train, threads=args.threads)
+            teacher = labelled[key]
         run = train_run(
             config,
             train,
@@ -602,8 +713,12 @@ def _experiment(args: argparse.Namespace) -> int:
             device=device,
             encoder_dir=encoder_dir,
             log=functools.partial(_tagged_print, f"[{index}]"),
+            teacher=None if teacher is None else teacher.logits,
         )
         tuned = tuned_macro_f1(run.dev_logits, dev.targets)
+        teacher_info = None
+        if teacher is not None:
+            teacher_info = {"version": teacher.version, "sha256": teacher.sha256}
         results.append(
             {
                 "index": index,
@@ -615,11 +730,13 @@ def _experiment(args: argparse.Namespace) -> int:
                 "history": run.history,
                 "seconds": run.seconds,
                 "examples_per_epoch": run.examples_per_epoch,
+                "teacher": teacher_info,
             }
         )
         torch.save(
             {
                 "config": asdict(config),
+                "teacher": teacher_info,
                 "best_epoch": run.best_epoch,
                 "state": {
                     k: v.half() if v.is_floating_point() else v for k, v in run.state.items()
@@ -830,10 +947,11 @@ def _retrain_advice(run: dict[str, Any]) -> str:
     """What to do with a recipe chosen on event folds: it has no weights of its own."""
     config = MiniLMTrainConfig(**run["config"])
     overrides = _changed_settings(asdict(config))
-    cli = {"seed", "epochs", "max_length"}
+    cli = {"seed", "epochs", "max_length", "num_layers"}
     command = (
         "comment-analyzer train stance "
         f"--seed {config.seed} --epochs {config.epochs} --max-length {config.max_length}"
+        + (f" --num-layers {config.num_layers}" if config.num_layers != 6 else "")
         if set(overrides) <= cli
         else f"python -m analyzer.stance.training_minilm experiment --grid "
         f"'{json.dumps([{**overrides, 'seed': config.seed}])}' (no --event-folds), then select "
@@ -863,6 +981,7 @@ def _ship(args: argparse.Namespace) -> int:
         Path(args.out),
         encoder_dir=encoder_dir,
         training_note=args.note,
+        teacher=payload.get("teacher"),
     )
     return 0
 
@@ -879,6 +998,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     exp.add_argument("--limit", type=int, default=0, help="smoke test: use this many examples")
     exp.add_argument("--shard", default="0/1", help="i/n: train grid entries i, i+n, ...")
     exp.add_argument("--threads", type=int, default=0)
+    exp.add_argument(
+        "--teacher",
+        default=None,
+        help="minilm_stance model dir that labels the training pairs of recipes with "
+        "distill_weight > 0 (dev split only)",
+    )
     exp.add_argument(
         "--event-folds",
         type=int,
@@ -945,9 +1070,12 @@ def write_model_dir(
     encoder_dir: Path,
     context_chars: int = 600,
     training_note: str = "",
+    teacher: dict[str, str] | None = None,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Export to int8 ONNX, fit offsets + temperature on dev with the int8 graph, write the dir."""
+    """Export to int8 ONNX, fit offsets + temperature on dev with the int8 graph, write the dir.
+
+    ``teacher`` (version, sha256 of its graph) is recorded when the network was distilled."""
     import shutil  # noqa: PLC0415
     import tempfile  # noqa: PLC0415
 
@@ -984,6 +1112,8 @@ def write_model_dir(
         "temperature": 1.0,
         "training": {"config": asdict(config), "note": training_note},
     }
+    if teacher is not None:
+        manifest["training"]["teacher"] = teacher
     (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return calibrate_model_dir(out_dir, data_dir, log=log)
 
@@ -1038,22 +1168,33 @@ def train_and_ship(
     *,
     config: MiniLMTrainConfig = SHIPPED_CONFIG,
     threads: int = 0,
+    teacher_dir: Path | None = None,
     log: Callable[[str], None] = print,
     on_progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Any]:
     """The shipped recipe end to end: train, pick the epoch on dev, export int8, calibrate.
 
     On 2 CPU cores one epoch (about 10k examples at up to 128 tokens) took 11.5 minutes and
-    the whole recipe 55 minutes (MODEL_CARD.md); a CUDA device is used when present.
+    the whole recipe 55 minutes (MODEL_CARD.md); a CUDA device is used when present. With
+    ``config.distill_weight`` > 0 the model in ``teacher_dir`` labels the training pairs first.
     """
     import torch  # noqa: PLC0415
 
+    if (config.distill_weight > 0) != (teacher_dir is not None):
+        raise ConfigError(
+            f"distill_weight is {config.distill_weight} but teacher_dir is {teacher_dir}",
+            hint="give a teacher model directory exactly when distilling",
+        )
     if threads:
         torch.set_num_threads(threads)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     encoder_dir = minilm_dir()
     dev = load_rumoureval_posts(data_dir, "dev").examples
     train = training_examples(data_dir, config)
+    teacher: TeacherLabels | None = None
+    if teacher_dir is not None:
+        log(f"teacher {teacher_dir}: labelling {len(train)} training pairs")
+        teacher = teacher_logits(teacher_dir, train, threads=threads)
     log(
         f"training on {len(train)} examples ({device}); "
         f"the epoch is chosen on {len(dev)} dev replies"
@@ -1066,6 +1207,7 @@ def train_and_ship(
         encoder_dir=encoder_dir,
         log=log,
         on_progress=on_progress,
+        teacher=None if teacher is None else teacher.logits,
     )
     net = build_net(config, encoder_dir)
     net.load_state_dict(run.state)
@@ -1073,8 +1215,19 @@ def train_and_ship(
         f"trained with `comment-analyzer train stance` on {device}; best dev epoch "
         f"{run.best_epoch} of {config.epochs}; {run.seconds / 60:.1f} min"
     )
+    teacher_info = None
+    if teacher is not None:
+        note += f"; distilled from minilm_stance {teacher.version}"
+        teacher_info = {"version": teacher.version, "sha256": teacher.sha256}
     return write_model_dir(
-        net, config, data_dir, out_dir, encoder_dir=encoder_dir, training_note=note, log=log
+        net,
+        config,
+        data_dir,
+        out_dir,
+        encoder_dir=encoder_dir,
+        training_note=note,
+        teacher=teacher_info,
+        log=log,
     )
 
 

@@ -15,6 +15,7 @@ from analyzer.errors import ConfigError, ModelError
 from analyzer.stance.minilm_stance import DEFAULT_MODEL_DIR
 from analyzer.stance.training_minilm import (
     SHIPPED_CONFIG,
+    _distillation_loss,
     _fold_result,
     _loss_function,
     _recipe_key,
@@ -26,6 +27,7 @@ from analyzer.stance.training_minilm import (
     main,
     sdqc_macro_f1,
     select_runs,
+    train_and_ship,
     tuned_macro_f1,
 )
 
@@ -92,6 +94,75 @@ def test_focal_loss_discounts_easy_examples_more_than_hard_ones() -> None:
     assert easy_ratio == pytest.approx((1 - p_easy) ** 2)
     assert easy_ratio < 0.01
     assert 0.5 < hard_ratio < 1.0
+
+
+def test_distillation_loss_is_zero_on_the_teacher_and_pulls_towards_it() -> None:
+    distill = _distillation_loss(replace(SHIPPED_CONFIG, distill_temperature=2.0))
+    teacher = torch.tensor([[3.0, 0.0, -1.0], [0.0, 0.5, 2.0]])
+    assert distill(teacher.clone(), teacher).item() == pytest.approx(0.0, abs=1e-6)
+    student = torch.zeros_like(teacher, requires_grad=True)
+    loss = distill(student, teacher)
+    loss.backward()
+    assert loss.item() > 0
+    # Gradient descent raises the logits the teacher ranks first.
+    assert student.grad is not None
+    assert (-student.grad).argmax(1).tolist() == teacher.argmax(1).tolist()
+
+
+def test_distillation_loss_keeps_its_scale_across_temperatures() -> None:
+    # The T^2 factor: small logit gaps give gradients of about the same size at any T.
+    teacher = torch.tensor([[0.2, 0.0, -0.2]])
+    grads = []
+    for t in (1.0, 4.0):
+        student = torch.zeros_like(teacher, requires_grad=True)
+        _distillation_loss(replace(SHIPPED_CONFIG, distill_temperature=t))(
+            student, teacher
+        ).backward()
+        assert student.grad is not None
+        grads.append(student.grad.abs().sum().item())
+    assert grads[1] == pytest.approx(grads[0], rel=0.05)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"distill_weight": 1.0}, "distill_weight must be in"),
+        ({"distill_weight": -0.1}, "distill_weight must be in"),
+        ({"distill_temperature": 0.0}, "distill_temperature must be > 0"),
+    ],
+)
+def test_distillation_settings_are_validated(overrides: dict[str, float], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        replace(SHIPPED_CONFIG, **overrides)
+
+
+@pytest.mark.parametrize(
+    ("distill_weight", "teacher_dir"), [(0.5, None), (0.0, Path("data/models/minilm_stance"))]
+)
+def test_train_and_ship_wants_a_teacher_exactly_when_distilling(
+    tmp_path: Path, distill_weight: float, teacher_dir: Path | None
+) -> None:
+    config = replace(SHIPPED_CONFIG, distill_weight=distill_weight)
+    with pytest.raises(ConfigError, match="teacher_dir"):
+        train_and_ship(tmp_path, tmp_path / "out", config=config, teacher_dir=teacher_dir)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "grid", "message"),
+    [
+        ([], [{"distill_weight": 0.5}], "no --teacher"),
+        (["--event-folds", "3", "--teacher", "x"], [{}], "cannot be scored on event folds"),
+        (["--event-folds", "3"], [{"distill_weight": 0.5}], "cannot be scored on event folds"),
+    ],
+)
+def test_experiment_refuses_distillation_it_cannot_run_or_score(
+    tmp_path: Path, extra: list[str], grid: list[dict[str, float]], message: str
+) -> None:
+    args = ["experiment", "--data-dir", str(tmp_path), "--out", str(tmp_path / "runs")]
+    with pytest.raises(ConfigError, match=message):
+        main([*args, "--grid", json.dumps(grid), *extra])
+    assert not list((tmp_path / "runs").glob("*"))
 
 
 def test_weight_chunks_round_trip_under_the_size_limit(tmp_path: Path) -> None:
@@ -230,9 +301,13 @@ def test_fold_result_reports_the_mean_curve_that_select_ranks_by() -> None:
             {"max_length": 64, "epochs": 3},
             "comment-analyzer train stance --seed 2 --epochs 3 --max-length 64",
         ),
+        (
+            {"num_layers": 4},
+            "comment-analyzer train stance --seed 2 --epochs 5 --max-length 128 --num-layers 4",
+        ),
         ({"focal_gamma": 2.0}, 'experiment --grid \'[{"focal_gamma": 2.0, "seed": 2}]\''),
     ],
-    ids=["cli-knobs-only", "other-knobs"],
+    ids=["cli-knobs-only", "num-layers", "other-knobs"],
 )
 def test_select_tells_how_to_retrain_a_recipe_chosen_on_folds(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], overrides: dict[str, Any], expected: str

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from analyzer.cli import app
+from analyzer.errors import ConfigError
 from analyzer.stance.conversations import (
     CLASSES,
     arc_leave_debate_out,
@@ -18,12 +19,13 @@ from analyzer.stance.conversations import (
     load_rumoureval_posts,
 )
 from analyzer.stance.encoder import minilm_dir
-from analyzer.stance.minilm_stance import MiniLMStanceModel
+from analyzer.stance.minilm_stance import DEFAULT_MODEL_DIR, MiniLMStanceModel
 from analyzer.stance.training_minilm import (
     SHIPPED_CONFIG,
     build_net,
     event_folds,
     load_fold_pool,
+    teacher_logits,
     train_run,
     write_model_dir,
 )
@@ -83,6 +85,38 @@ def test_tiny_training_run_exports_a_loadable_calibrated_model(
     proba = model.proba(list(dev.segment_a()), list(dev.comments), dev.features())
     assert proba.shape == (32, 5)
     assert json.loads((tmp_path / "manifest.json").read_text())["dev"]["ece"] >= 0.0
+
+
+def test_distilled_student_trains_on_the_shipped_teachers_logits_and_records_them(
+    shared_dir: Path, tmp_path: Path
+) -> None:
+    data = shared_dir / "data" / "stance"
+    config = replace(
+        SHIPPED_CONFIG, epochs=1, max_length=32, use_arc=False, num_layers=2, distill_weight=0.5
+    )
+    train = load_rumoureval_posts(data, "train").examples.subset(range(32))
+    dev = load_rumoureval_posts(data, "dev").examples.subset(range(8))
+    teacher = teacher_logits(DEFAULT_MODEL_DIR, train)
+    shipped = MiniLMStanceModel(DEFAULT_MODEL_DIR)
+    assert teacher.version == shipped.manifest.version and teacher.sha256 == shipped.checksum
+    expected = shipped.raw_logits(train.segment_a(), list(train.comments), train.features())
+    np.testing.assert_allclose(teacher.logits, expected, atol=1e-5)
+    with pytest.raises(ConfigError, match="needs teacher logits of shape"):
+        train_run(config, train, dev, device="cpu", encoder_dir=minilm_dir(), teacher=None)
+    run = train_run(
+        config, train, dev, device="cpu", encoder_dir=minilm_dir(), teacher=teacher.logits,
+        log=lambda _: None,
+    )  # fmt: skip
+    net = build_net(config, minilm_dir())
+    net.load_state_dict(run.state)
+    info = {"version": teacher.version, "sha256": teacher.sha256}
+    write_model_dir(
+        net, config, data, tmp_path, encoder_dir=minilm_dir(), teacher=info, log=lambda _: None
+    )
+    training = json.loads((tmp_path / "manifest.json").read_text())["training"]
+    assert training["teacher"] == info
+    assert training["config"]["distill_weight"] == 0.5 and training["config"]["num_layers"] == 2
+    assert MiniLMStanceModel(tmp_path).manifest.classes == shipped.manifest.classes
 
 
 def test_frozen_embeddings_stay_pretrained_while_the_rest_learns(shared_dir: Path) -> None:
