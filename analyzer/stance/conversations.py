@@ -158,6 +158,7 @@ def load_rumoureval_posts(data_dir: Path, split: str) -> RumourEvalPosts:
     keep = [i for i in range(len(texts)) if not is_source[i] and has_text[i]]
     sources = list(frame["source_text"])
     parent_texts = list(frame["parent_text"])
+    thread_ids = list(frame["thread_id"])
     examples = StanceExamples(
         contexts=tuple(sources[i] for i in keep),
         # A direct reply's parent is the source post itself: no separate parent text.
@@ -166,7 +167,7 @@ def load_rumoureval_posts(data_dir: Path, split: str) -> RumourEvalPosts:
         depths=tuple(depths[i] for i in keep),
         targets=tuple(CLASSES.index(labels[i]) for i in keep),
         sources=("rumoureval2019",) * len(keep),
-        group_ids=tuple(f"re:{t}" for t in (list(frame["thread_id"])[i] for i in keep)),
+        group_ids=tuple(f"re:{thread_ids[i]}" for i in keep),
     )
     post_ids = list(frame["post_id"])
     platforms, events = list(frame["platform"]), list(frame["event"])
