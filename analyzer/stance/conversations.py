@@ -13,6 +13,7 @@ leave-debate-out split holds out whole topics: a claim's opposite never sits in 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -340,7 +341,8 @@ def arc_examples(pairs: ArcPairs, indices: Sequence[int]) -> StanceExamples:
 def arc_training_examples(
     data_dir: Path, *, unrelated_per_related: float, seed: int
 ) -> StanceExamples:
-    """ARC train-file pairs outside the held-out debates: all related, plus sampled unrelated."""
+    """ARC train-file pairs outside the held-out debates: all related, plus sampled unrelated
+    (``unrelated_per_related`` = ``math.inf``: every usable unrelated pair)."""
     everything = load_arc_pairs(data_dir, ("train", "test"))
     # Comments judged in the held-out evaluation stay out of training entirely, even in
     # (synthetic) unrelated pairs.
@@ -359,7 +361,11 @@ def arc_training_examples(
     related = [i for i, s in enumerate(pairs.stances) if s in ARC_RELATED and usable[i]]
     unrelated = [i for i, s in enumerate(pairs.stances) if s == "unrelated" and usable[i]]
     rng = np.random.default_rng(seed)
-    n_unrelated = min(len(unrelated), round(len(related) * unrelated_per_related))
+    n_unrelated = (
+        len(unrelated)
+        if math.isinf(unrelated_per_related)
+        else min(len(unrelated), round(len(related) * unrelated_per_related))
+    )
     picked = sorted(rng.choice(len(unrelated), size=n_unrelated, replace=False).tolist())
     return arc_examples(pairs, related + [unrelated[i] for i in picked])
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import hashlib
 import json
 import math
 import sys
@@ -276,13 +277,79 @@ def _distillation_loss(config: MiniLMTrainConfig) -> Callable[[Any, Any], Any]:
     return loss
 
 
+def pair_key(segment_a: str, comment: str, depth: int) -> str:
+    """What identifies a training pair to its teacher label: the encoder's two segments and the
+    reply depth (the only conversation feature not derived from those texts)."""
+    digest = hashlib.sha256(f"{segment_a}\x1f{comment}\x1f{depth}".encode())
+    return digest.hexdigest()[:32]
+
+
+def example_keys(examples: StanceExamples) -> list[str]:
+    return [
+        pair_key(a, c, d)
+        for a, c, d in zip(examples.segment_a(), examples.comments, examples.depths, strict=True)
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class TeacherLabels:
-    """A teacher's raw logits (before offsets and temperature) on the training examples."""
+    """A teacher's raw logits (before offsets and temperature) on training pairs, by pair key.
 
+    Saved as a small ``.npz`` (:meth:`save`), so a GPU box can distil without carrying the
+    teacher's graph."""
+
+    keys: tuple[str, ...]
     logits: FloatArray
     version: str
     sha256: str  # of the teacher's ONNX graph, recorded in the student's manifest
+
+    def info(self) -> dict[str, str]:
+        return {"version": self.version, "sha256": self.sha256}
+
+    def for_examples(self, examples: StanceExamples) -> FloatArray:
+        """The logits of ``examples``, in their order; every example must be labelled."""
+        row = {k: i for i, k in enumerate(self.keys)}
+        wanted = example_keys(examples)
+        missing = [i for i, k in enumerate(wanted) if k not in row]
+        if missing:
+            first = missing[0]
+            raise ConfigError(
+                f"{len(missing)} of {len(wanted)} training pairs have no teacher label (first: "
+                f"example {first}, comment {examples.comments[first][:60]!r})",
+                hint="label the same data with `python -m analyzer.stance.training_minilm "
+                "label` (it covers every recipe's RumourEval and ARC training pairs)",
+            )
+        result: FloatArray = self.logits[[row[k] for k in wanted]]
+        return result
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(
+            path,
+            keys=np.asarray(self.keys),
+            logits=self.logits,
+            version=np.asarray(self.version),
+            sha256=np.asarray(self.sha256),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> TeacherLabels:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                keys = tuple(str(k) for k in data["keys"])
+                logits = data["logits"].astype(np.float32)
+                version, sha256 = str(data["version"]), str(data["sha256"])
+        except (OSError, KeyError, ValueError) as exc:
+            raise ConfigError(
+                f"cannot read teacher labels {path}: {exc}",
+                hint="write them with `python -m analyzer.stance.training_minilm label`",
+            ) from None
+        if logits.shape != (len(keys), len(CLASSES)):
+            raise ConfigError(
+                f"teacher labels {path}: logits of shape {logits.shape} for {len(keys)} pairs "
+                f"and {len(CLASSES)} classes",
+                hint="relabel with `python -m analyzer.stance.training_minilm label`",
+            )
+        return cls(keys=keys, logits=logits, version=version, sha256=sha256)
 
 
 def teacher_logits(
@@ -305,10 +372,26 @@ def teacher_logits(
         )
     logits = model.raw_logits(examples.segment_a(), list(examples.comments), examples.features())
     return TeacherLabels(
+        keys=tuple(example_keys(examples)),
         logits=logits.astype(np.float32),
         version=model.manifest.version,
         sha256=model.checksum,
     )
+
+
+def labelling_pool(data_dir: Path) -> StanceExamples:
+    """Every pair a recipe can train on: RumourEval train replies and all usable ARC train
+    pairs (each recipe samples its unrelated ARC pairs from these)."""
+    replies = load_rumoureval_posts(data_dir, "train").examples
+    arc = arc_training_examples(data_dir, unrelated_per_related=math.inf, seed=0)
+    return concat_examples([replies, arc])
+
+
+def teacher_source(path: Path, examples: StanceExamples, *, threads: int = 0) -> TeacherLabels:
+    """A teacher model directory (labels ``examples`` now) or a saved labels ``.npz`` file."""
+    if path.is_dir():
+        return teacher_logits(path, examples, threads=threads)
+    return TeacherLabels.load(path)
 
 
 def train_run(
@@ -692,6 +775,7 @@ def _experiment(args: argparse.Namespace) -> int:
             hint="name the model to distil from with --teacher DIR",
         )
     labelled: dict[tuple[bool, float, int, int], TeacherLabels] = {}
+    saved = None if teacher_dir is None or teacher_dir.is_dir() else TeacherLabels.load(teacher_dir)
     dev = load_rumoureval_posts(data_dir, "dev").examples
     if args.limit:
         dev = dev.subset(range(min(args.limit, len(dev))))
@@ -703,9 +787,9 @@ def _experiment(args: argparse.Namespace) -> int:
         if config.distill_weight > 0 and teacher_dir is not None:
             # Recipes that draw the same training pairs share one labelling pass.
             key = (config.use_arc, config.arc_unrelated_per_related, config.seed, len(train))
-            if key not in labelled:
+            if saved is None and key not in labelled:
                 labelled[key] = teacher_logits(teacher_dir, train, threads=args.threads)
-            teacher = labelled[key]
+            teacher = saved or labelled[key]
         run = train_run(
             config,
             train,
@@ -713,12 +797,10 @@ def _experiment(args: argparse.Namespace) -> int:
             device=device,
             encoder_dir=encoder_dir,
             log=functools.partial(_tagged_print, f"[{index}]"),
-            teacher=None if teacher is None else teacher.logits,
+            teacher=None if teacher is None else teacher.for_examples(train),
         )
         tuned = tuned_macro_f1(run.dev_logits, dev.targets)
-        teacher_info = None
-        if teacher is not None:
-            teacher_info = {"version": teacher.version, "sha256": teacher.sha256}
+        teacher_info = None if teacher is None else teacher.info()
         results.append(
             {
                 "index": index,
@@ -906,6 +988,22 @@ def _changed_settings(config: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in config.items() if k != "seed" and shipped[k] != v}
 
 
+def _label(args: argparse.Namespace) -> int:
+    from analyzer.stance.minilm_stance import DEFAULT_MODEL_DIR  # noqa: PLC0415
+
+    teacher_dir = Path(args.teacher) if args.teacher else DEFAULT_MODEL_DIR
+    pool = labelling_pool(Path(args.data_dir))
+    started = time.perf_counter()
+    labels = teacher_logits(teacher_dir, pool, threads=args.threads)
+    out = Path(args.out)
+    labels.save(out)
+    print(
+        f"labelled {len(pool)} pairs with minilm_stance {labels.version} in "
+        f"{time.perf_counter() - started:.0f} s: {out} ({out.stat().st_size / 1e6:.1f} MB)"
+    )
+    return 0
+
+
 def _select(args: argparse.Namespace) -> int:
     """Gather the shards' results, print a table per recipe, write the chosen runs in chunks."""
     import torch  # noqa: PLC0415
@@ -1001,8 +1099,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     exp.add_argument(
         "--teacher",
         default=None,
-        help="minilm_stance model dir that labels the training pairs of recipes with "
-        "distill_weight > 0 (dev split only)",
+        help="minilm_stance model dir, or a `label` .npz file, giving the teacher's logits for "
+        "recipes with distill_weight > 0 (dev split only)",
     )
     exp.add_argument(
         "--event-folds",
@@ -1011,6 +1109,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="K >= 2: score each entry on K folds of whole RumourEval events (train + dev "
         "replies pooled) instead of the dev split; no weights are kept. 0: dev split",
     )
+    label = sub.add_parser(
+        "label", help="save a teacher's logits on every trainable pair, for distilling elsewhere"
+    )
+    label.add_argument("--data-dir", required=True)
+    label.add_argument("--teacher", default=None, help="default: the shipped minilm_stance")
+    label.add_argument("--out", required=True, help="the .npz file to write")
+    label.add_argument("--threads", type=int, default=0)
     folds = sub.add_parser("folds", help="print the event-held-out folds (no training)")
     folds.add_argument("--data-dir", required=True)
     folds.add_argument("--k", type=int, default=3)
@@ -1049,6 +1154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             threads=args.threads,
         )
         return 0
+    if args.command == "label":
+        return _label(args)
     if args.command == "select":
         return _select(args)
     if args.command == "folds":
@@ -1194,7 +1301,7 @@ def train_and_ship(
     teacher: TeacherLabels | None = None
     if teacher_dir is not None:
         log(f"teacher {teacher_dir}: labelling {len(train)} training pairs")
-        teacher = teacher_logits(teacher_dir, train, threads=threads)
+        teacher = teacher_source(teacher_dir, train, threads=threads)
     log(
         f"training on {len(train)} examples ({device}); "
         f"the epoch is chosen on {len(dev)} dev replies"
@@ -1207,7 +1314,7 @@ def train_and_ship(
         encoder_dir=encoder_dir,
         log=log,
         on_progress=on_progress,
-        teacher=None if teacher is None else teacher.logits,
+        teacher=None if teacher is None else teacher.for_examples(train),
     )
     net = build_net(config, encoder_dir)
     net.load_state_dict(run.state)
@@ -1218,7 +1325,7 @@ def train_and_ship(
     teacher_info = None
     if teacher is not None:
         note += f"; distilled from minilm_stance {teacher.version}"
-        teacher_info = {"version": teacher.version, "sha256": teacher.sha256}
+        teacher_info = teacher.info()
     return write_model_dir(
         net,
         config,

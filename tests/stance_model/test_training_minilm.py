@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 
 from analyzer.errors import ConfigError, ModelError
+from analyzer.stance.conversations import StanceExamples
 from analyzer.stance.minilm_stance import DEFAULT_MODEL_DIR
 from analyzer.stance.training_minilm import (
     SHIPPED_CONFIG,
+    TeacherLabels,
     _distillation_loss,
     _fold_result,
     _loss_function,
@@ -22,12 +24,15 @@ from analyzer.stance.training_minilm import (
     _save_chunks,
     build_net,
     event_folds,
+    example_keys,
     fold_unit,
+    labelling_pool,
     load_chunks,
     main,
     sdqc_macro_f1,
     select_runs,
     train_and_ship,
+    training_examples,
     tuned_macro_f1,
 )
 
@@ -146,6 +151,45 @@ def test_train_and_ship_wants_a_teacher_exactly_when_distilling(
     with pytest.raises(ConfigError, match="teacher_dir"):
         train_and_ship(tmp_path, tmp_path / "out", config=config, teacher_dir=teacher_dir)
     assert not (tmp_path / "out").exists()
+
+
+def _examples(comments: list[str], depths: list[int]) -> StanceExamples:
+    n = len(comments)
+    return StanceExamples(
+        contexts=("the claim",) * n,
+        comments=tuple(comments),
+        parents=(None,) * n,
+        depths=tuple(depths),
+        targets=(3,) * n,
+        sources=("rumoureval2019",) * n,
+        group_ids=tuple(str(i) for i in range(n)),
+    )
+
+
+def test_teacher_labels_round_trip_and_follow_the_students_order(tmp_path: Path) -> None:
+    labelled = _examples(["yes", "no way", "why?"], [1, 1, 2])
+    logits = np.arange(15, dtype=np.float32).reshape(3, 5)
+    labels = TeacherLabels(tuple(example_keys(labelled)), logits, "1.3.0", "ab" * 32)
+    labels.save(tmp_path / "teacher.npz")
+    loaded = TeacherLabels.load(tmp_path / "teacher.npz")
+    assert loaded.info() == {"version": "1.3.0", "sha256": "ab" * 32}
+    # A recipe's training set is a reordered subset, with repeats.
+    student = _examples(["why?", "yes", "why?"], [2, 1, 2])
+    np.testing.assert_array_equal(loaded.for_examples(student), logits[[2, 0, 2]])
+
+
+def test_teacher_labels_name_the_first_unlabelled_pair() -> None:
+    labelled = _examples(["yes"], [1])
+    labels = TeacherLabels(tuple(example_keys(labelled)), np.zeros((1, 5), np.float32), "v", "s")
+    # Same text at another depth is another pair: its features differ.
+    with pytest.raises(ConfigError, match=r"1 of 2 training pairs .* example 1, comment 'yes'"):
+        labels.for_examples(_examples(["yes", "yes"], [1, 2]))
+
+
+def test_teacher_labels_reject_an_unreadable_file(tmp_path: Path) -> None:
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    with pytest.raises(ConfigError, match="cannot read teacher labels"):
+        TeacherLabels.load(tmp_path / "bad.npz")
 
 
 @pytest.mark.parametrize(
@@ -374,3 +418,14 @@ def test_shipped_grid_files_hold_valid_recipes(grid_file: Path) -> None:
     configs = [replace(SHIPPED_CONFIG, **entry) for entry in grid]
     assert len({asdict(c)["seed"] for c in configs}) >= 2  # seed-major: several seeds
     assert len(configs) == len({json.dumps(asdict(c), sort_keys=True) for c in configs})
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("overrides", [{}, {"seed": 2, "arc_unrelated_per_related": 1.0}])
+def test_the_labelling_pool_covers_every_recipes_training_pairs(
+    shared_dir: Path, overrides: dict[str, Any]
+) -> None:
+    data = shared_dir / "data" / "stance"
+    pool = set(example_keys(labelling_pool(data)))
+    train = training_examples(data, replace(SHIPPED_CONFIG, **overrides))
+    assert set(example_keys(train)) <= pool

@@ -100,16 +100,16 @@ def test_distilled_student_trains_on_the_shipped_teachers_logits_and_records_the
     shipped = MiniLMStanceModel(DEFAULT_MODEL_DIR)
     assert teacher.version == shipped.manifest.version and teacher.sha256 == shipped.checksum
     expected = shipped.raw_logits(train.segment_a(), list(train.comments), train.features())
-    np.testing.assert_allclose(teacher.logits, expected, atol=1e-5)
+    np.testing.assert_allclose(teacher.for_examples(train), expected, atol=1e-5)
     with pytest.raises(ConfigError, match="needs teacher logits of shape"):
         train_run(config, train, dev, device="cpu", encoder_dir=minilm_dir(), teacher=None)
     run = train_run(
-        config, train, dev, device="cpu", encoder_dir=minilm_dir(), teacher=teacher.logits,
-        log=lambda _: None,
+        config, train, dev, device="cpu", encoder_dir=minilm_dir(),
+        teacher=teacher.for_examples(train), log=lambda _: None,
     )  # fmt: skip
     net = build_net(config, minilm_dir())
     net.load_state_dict(run.state)
-    info = {"version": teacher.version, "sha256": teacher.sha256}
+    info = teacher.info()
     write_model_dir(
         net, config, data, tmp_path, encoder_dir=minilm_dir(), teacher=info, log=lambda _: None
     )
