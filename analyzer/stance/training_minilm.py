@@ -789,7 +789,7 @@ def _experiment(args: argparse.Namespace) -> int:
             key = (config.use_arc, config.arc_unrelated_per_related, config.seed, len(train))
             if saved is None and key not in labelled:
                 labelled[key] = teacher_logits(teacher_dir, train, threads=args.threads)
-            teacher = saved or labelled[key]
+            teacher = saved if saved is not None else labelled[key]
         run = train_run(
             config,
             train,
