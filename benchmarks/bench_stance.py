@@ -30,10 +30,16 @@ shipped ``socc`` mapping; 4 articles of ~4,000 characters), ``minilm_stance`` wi
 ``embedding`` vs ``lexical`` selection in the same run: the context step alone, and the stance
 step end to end (default and fast profile); plus the context step alone on the RumourEval test
 replies, whose short source posts are used verbatim (no encoder call). Writes
-``benchmarks/out/stance_context.json``. Usage::
+``benchmarks/out/stance_context.json``.
+
+With ``--candidate DIR`` it compares a trained model directory (e.g. a smaller student) with
+the shipped one: the stance step end to end, default profile, explain on, the two alternating
+for ``--repeats`` rounds on the same input, so both see the same machine load. Writes
+``benchmarks/out/stance_candidate.json``. Usage::
 
     python benchmarks/bench_stance.py [--limit 0] [--threads 2] [--cli]
     python benchmarks/bench_stance.py --long-articles [--limit 0] [--threads 2]
+    python benchmarks/bench_stance.py --candidate DIR [--repeats 3] [--threads 2]
 """
 
 from __future__ import annotations
@@ -129,6 +135,48 @@ def run_cli(input_path: Path, model: str, threads: int, *, fast: bool = False) -
 
 def load() -> float:
     return os.getloadavg()[0]
+
+
+def candidate(args: argparse.Namespace) -> int:
+    """The shipped model vs ``args.candidate``, alternating rounds (see the module docstring)."""
+    from analyzer.config import load_settings  # noqa: PLC0415
+    from analyzer.model import Corpus  # noqa: PLC0415
+    from analyzer.pipeline import Pipeline  # noqa: PLC0415
+    from analyzer.stance.evaluation import rumoureval_corpus  # noqa: PLC0415
+    from analyzer.stance.minilm_stance import DEFAULT_MODEL_DIR  # noqa: PLC0415
+
+    _, full = rumoureval_corpus(args.data_dir, "test")
+    comments = full.comments[: args.limit] if args.limit else full.comments
+    corpus = Corpus(full.articles, comments)
+    n = len(comments)
+    pipelines = {}
+    for name, model_dir in (("shipped", DEFAULT_MODEL_DIR), ("candidate", args.candidate)):
+        stance = {"model": "minilm_stance", "threads": args.threads, "model_path": str(model_dir)}
+        built = Pipeline.from_settings(load_settings(stance=stance, coordination={"detectors": ()}))
+        built.run(Corpus(corpus.articles, corpus.comments[:16]))  # warm-up
+        pipelines[name] = built
+    rounds: list[dict[str, float]] = []
+    print(f"{n} RumourEval test replies; {platform.machine()}, {os.cpu_count()} cores")
+    print("| round | shipped, comments/s | candidate, comments/s | ratio | load average |")
+    print("|---|---|---|---|---|")
+    for i in range(1, max(1, args.repeats) + 1):
+        speed = {name: n / timed(lambda p=p: p.run(corpus)) for name, p in pipelines.items()}
+        rounds.append({**speed, "load_average": load()})
+        ratio = speed["candidate"] / speed["shipped"]
+        print(
+            f"| {i} | {speed['shipped']:.0f} | {speed['candidate']:.0f} | {ratio:.2f}x "
+            f"| {rounds[-1]['load_average']:.1f} |"
+        )
+    write_summary(
+        "stance_candidate.json",
+        {
+            "candidate": str(args.candidate),
+            "comments": n,
+            "threads": args.threads,
+            "rounds": rounds,
+        },
+    )
+    return 0
 
 
 def long_articles(args: argparse.Namespace) -> int:
@@ -282,9 +330,17 @@ def main() -> int:
         action="store_true",
         help="measure embedding vs lexical context selection on long articles instead",
     )
+    parser.add_argument(
+        "--candidate",
+        type=Path,
+        default=None,
+        help="compare this trained model directory with the shipped one instead",
+    )
     args = parser.parse_args()
     if args.long_articles:
         return long_articles(args)
+    if args.candidate:
+        return candidate(args)
 
     import torch  # noqa: PLC0415
 
