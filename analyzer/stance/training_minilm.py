@@ -1300,7 +1300,8 @@ def train_and_ship(
     train = training_examples(data_dir, config)
     teacher: TeacherLabels | None = None
     if teacher_dir is not None:
-        log(f"teacher {teacher_dir}: labelling {len(train)} training pairs")
+        action = "labelling" if teacher_dir.is_dir() else "reading the saved labels of"
+        log(f"teacher {teacher_dir}: {action} {len(train)} training pairs")
         teacher = teacher_source(teacher_dir, train, threads=threads)
     log(
         f"training on {len(train)} examples ({device}); "
