@@ -53,6 +53,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -349,7 +350,10 @@ def main() -> int:
     from analyzer.pipeline import Pipeline  # noqa: PLC0415
     from analyzer.stance.encoder import minilm_dir  # noqa: PLC0415
     from analyzer.stance.evaluation import rumoureval_corpus  # noqa: PLC0415
-    from analyzer.stance.minilm_stance import DEFAULT_BATCH_SIZE  # noqa: PLC0415
+    from analyzer.stance.minilm_stance import (  # noqa: PLC0415
+        DEFAULT_BATCH_SIZE,
+        DEFAULT_MODEL_DIR,
+    )
     from analyzer.stance.training_minilm import SHIPPED_CONFIG, build_net  # noqa: PLC0415
 
     torch.set_num_threads(args.threads)
@@ -379,7 +383,11 @@ def main() -> int:
         built.run(Corpus(corpus.articles, corpus.comments[:16]))  # warm-up: sessions, lingua
         return built
 
-    net = build_net(SHIPPED_CONFIG, minilm_dir()).eval()
+    # The torch reference has the shipped network's depth (a distilled student may have fewer
+    # layers than the recipe's default).
+    shipped = json.loads((DEFAULT_MODEL_DIR / "manifest.json").read_text(encoding="utf-8"))
+    depth = int(shipped.get("training", {}).get("config", {}).get("num_layers", 6))
+    net = build_net(replace(SHIPPED_CONFIG, num_layers=depth), minilm_dir()).eval()
     ratios: dict[str, float] = {}
     for fast in (False, True):
         profile = "fast profile (64 tokens + lexical gate)" if fast else "default profile"
