@@ -211,11 +211,14 @@ def test_experiment_refuses_distillation_it_cannot_run_or_score(
 
 def test_weight_chunks_round_trip_under_the_size_limit(tmp_path: Path) -> None:
     state = {"big": torch.arange(5_000_000, dtype=torch.float32), "n": torch.tensor([3])}
-    names = _save_chunks({"config": {"seed": 1}, "state": state}, tmp_path, "weights")
+    teacher = {"version": "1.3.0", "sha256": "ab" * 32}  # `ship` records it in the manifest
+    names = _save_chunks(
+        {"config": {"seed": 1}, "teacher": teacher, "state": state}, tmp_path, "weights"
+    )
     assert len(names) == 2  # 20 MB in files of at most 16 MB
     assert all((tmp_path / n).stat().st_size <= 16_000_000 for n in names)
     payload = load_chunks(tmp_path, "weights")
-    assert payload["config"] == {"seed": 1}
+    assert payload["config"] == {"seed": 1} and payload["teacher"] == teacher
     assert torch.equal(payload["state"]["big"], state["big"])
     with pytest.raises(FileNotFoundError, match=r"no other\.part"):
         load_chunks(tmp_path, "other")
