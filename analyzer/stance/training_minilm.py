@@ -323,13 +323,15 @@ class TeacherLabels:
         return result
 
     def save(self, path: Path) -> None:
-        np.savez_compressed(
-            path,
-            keys=np.asarray(self.keys),
-            logits=self.logits,
-            version=np.asarray(self.version),
-            sha256=np.asarray(self.sha256),
-        )
+        # Through a handle: given a bare path, numpy would append ".npz" to the name.
+        with path.open("wb") as handle:
+            np.savez_compressed(
+                handle,
+                keys=np.asarray(self.keys),
+                logits=self.logits,
+                version=np.asarray(self.version),
+                sha256=np.asarray(self.sha256),
+            )
 
     @classmethod
     def load(cls, path: Path) -> TeacherLabels:

@@ -170,8 +170,9 @@ def test_teacher_labels_round_trip_and_follow_the_students_order(tmp_path: Path)
     labelled = _examples(["yes", "no way", "why?"], [1, 1, 2])
     logits = np.arange(15, dtype=np.float32).reshape(3, 5)
     labels = TeacherLabels(tuple(example_keys(labelled)), logits, "1.3.0", "ab" * 32)
-    labels.save(tmp_path / "teacher.npz")
-    loaded = TeacherLabels.load(tmp_path / "teacher.npz")
+    labels.save(tmp_path / "teacher")  # the name given, with or without a suffix
+    assert [p.name for p in tmp_path.iterdir()] == ["teacher"]
+    loaded = TeacherLabels.load(tmp_path / "teacher")
     assert loaded.info() == {"version": "1.3.0", "sha256": "ab" * 32}
     # A recipe's training set is a reordered subset, with repeats.
     student = _examples(["why?", "yes", "why?"], [2, 1, 2])
