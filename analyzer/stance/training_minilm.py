@@ -774,8 +774,7 @@ def _experiment(args: argparse.Namespace) -> int:
             "the grid has recipes with distill_weight > 0 but no --teacher",
             hint="name the model to distil from with --teacher DIR",
         )
-    labelled: dict[tuple[bool, float, int, int], TeacherLabels] = {}
-    saved = None if teacher_dir is None or teacher_dir.is_dir() else TeacherLabels.load(teacher_dir)
+    labelled: dict[tuple[bool, float, int, int] | None, TeacherLabels] = {}
     dev = load_rumoureval_posts(data_dir, "dev").examples
     if args.limit:
         dev = dev.subset(range(min(args.limit, len(dev))))
@@ -785,11 +784,16 @@ def _experiment(args: argparse.Namespace) -> int:
         train = _limited(training_examples(data_dir, config), args.limit)
         teacher: TeacherLabels | None = None
         if config.distill_weight > 0 and teacher_dir is not None:
-            # Recipes that draw the same training pairs share one labelling pass.
-            key = (config.use_arc, config.arc_unrelated_per_related, config.seed, len(train))
-            if saved is None and key not in labelled:
-                labelled[key] = teacher_logits(teacher_dir, train, threads=args.threads)
-            teacher = saved if saved is not None else labelled[key]
+            # Recipes that draw the same training pairs share one labelling pass; a saved
+            # labels file covers every recipe.
+            key = (
+                (config.use_arc, config.arc_unrelated_per_related, config.seed, len(train))
+                if teacher_dir.is_dir()
+                else None
+            )
+            if key not in labelled:
+                labelled[key] = teacher_source(teacher_dir, train, threads=args.threads)
+            teacher = labelled[key]
         run = train_run(
             config,
             train,
