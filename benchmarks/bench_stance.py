@@ -138,11 +138,21 @@ def load() -> float:
     return os.getloadavg()[0]
 
 
-def candidate(args: argparse.Namespace) -> int:
-    """The shipped model vs ``args.candidate``, alternating rounds (see the module docstring)."""
+def stance_pipeline(stance: dict[str, Any], corpus: Any) -> Any:
+    """A pipeline that runs only the stance step (``stance`` settings), warmed up on the first
+    16 comments so that model sessions and lingua load outside the timings."""
     from analyzer.config import load_settings  # noqa: PLC0415
     from analyzer.model import Corpus  # noqa: PLC0415
     from analyzer.pipeline import Pipeline  # noqa: PLC0415
+
+    built = Pipeline.from_settings(load_settings(stance=stance, coordination={"detectors": ()}))
+    built.run(Corpus(corpus.articles, corpus.comments[:16]))
+    return built
+
+
+def candidate(args: argparse.Namespace) -> int:
+    """The shipped model vs ``args.candidate``, alternating rounds (see the module docstring)."""
+    from analyzer.model import Corpus  # noqa: PLC0415
     from analyzer.stance.evaluation import rumoureval_corpus  # noqa: PLC0415
     from analyzer.stance.minilm_stance import DEFAULT_MODEL_DIR  # noqa: PLC0415
 
@@ -153,9 +163,7 @@ def candidate(args: argparse.Namespace) -> int:
     pipelines = {}
     for name, model_dir in (("shipped", DEFAULT_MODEL_DIR), ("candidate", args.candidate)):
         stance = {"model": "minilm_stance", "threads": args.threads, "model_path": str(model_dir)}
-        built = Pipeline.from_settings(load_settings(stance=stance, coordination={"detectors": ()}))
-        built.run(Corpus(corpus.articles, corpus.comments[:16]))  # warm-up
-        pipelines[name] = built
+        pipelines[name] = stance_pipeline(stance, corpus)
     rounds: list[dict[str, float]] = []
     print(f"{n} RumourEval test replies; {platform.machine()}, {os.cpu_count()} cores")
     print("| round | shipped, comments/s | candidate, comments/s | ratio | load average |")
@@ -182,10 +190,8 @@ def candidate(args: argparse.Namespace) -> int:
 
 def long_articles(args: argparse.Namespace) -> int:
     """Embedding vs lexical context selection, same run (see the module docstring)."""
-    from analyzer.config import load_settings  # noqa: PLC0415
     from analyzer.ingest import load_mapping, read_corpus  # noqa: PLC0415
     from analyzer.model import Corpus  # noqa: PLC0415
-    from analyzer.pipeline import Pipeline  # noqa: PLC0415
     from analyzer.stance.context import (  # noqa: PLC0415
         ArticleSentences,
         ContextSelection,
@@ -251,17 +257,13 @@ def long_articles(args: argparse.Namespace) -> int:
     for fast in (False, True):
         profile = "fast profile" if fast else "default profile"
         for method in methods:
-            settings = load_settings(
-                stance={
-                    "model": "minilm_stance",
-                    "threads": args.threads,
-                    "fast": fast,
-                    "context_selection": method,
-                },
-                coordination={"detectors": ()},
-            )
-            pipeline = Pipeline.from_settings(settings)
-            pipeline.run(Corpus(articles, comments[:16]))  # warm-up: sessions, lingua
+            settings = {
+                "model": "minilm_stance",
+                "threads": args.threads,
+                "fast": fast,
+                "context_selection": method,
+            }
+            pipeline = stance_pipeline(settings, corpus)
             result: list[Any] = []
             seconds = timed(lambda p=pipeline, out=result: out.append(p.run(corpus)), args.repeats)
             add(f"stance step end to end, SOCC long articles, {profile}", method, seconds, n)
@@ -345,7 +347,6 @@ def main() -> int:
 
     import torch  # noqa: PLC0415
 
-    from analyzer.config import load_settings  # noqa: PLC0415
     from analyzer.model import Corpus  # noqa: PLC0415
     from analyzer.pipeline import Pipeline  # noqa: PLC0415
     from analyzer.stance.encoder import minilm_dir  # noqa: PLC0415
@@ -378,10 +379,7 @@ def main() -> int:
         stance: dict[str, Any] = {"model": model, "threads": args.threads, "explain": explain}
         if model == "minilm_stance":
             stance["fast"] = fast
-        settings = load_settings(stance=stance, coordination={"detectors": ()})
-        built = Pipeline.from_settings(settings)
-        built.run(Corpus(corpus.articles, corpus.comments[:16]))  # warm-up: sessions, lingua
-        return built
+        return stance_pipeline(stance, corpus)
 
     # The torch reference has the shipped network's depth (a distilled student may have fewer
     # layers than the recipe's default).
