@@ -13,7 +13,7 @@ test:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ FloatArray = npt.NDArray[np.float64]
 SUPPORT, DENY, QUERY, COMMENT, UNRELATED = range(5)
 PRODUCT_LABELS: tuple[str, ...] = ("support", "oppose", "neutral", "unrelated")
 SDQC_LABELS: tuple[str, ...] = ("support", "deny", "query", "comment")
+ARC_RELATED_LABELS: tuple[str, ...] = ("agree", "disagree", "discuss")
 
 
 def softmax(logits: npt.ArrayLike) -> FloatArray:
@@ -82,29 +83,50 @@ def macro_f1(gold: Sequence[int], pred: Sequence[int], n_classes: int) -> float:
 def fit_offsets(
     logits: npt.ArrayLike, gold_sdqc: Sequence[int], rounds: int = 3, tuned: int = 4
 ) -> FloatArray:
-    """Per-class additive logit offsets maximising SDQC macro-F1 (coordinate ascent).
+    """Per-class additive logit offsets maximising SDQC macro-F1 of the product decision."""
+    return fit_offsets_for(
+        logits,
+        lambda proba: macro_f1(gold_sdqc, sdqc_decisions(proba), len(SDQC_LABELS)),
+        rounds=rounds,
+        tuned=tuple(range(tuned)),
+    )
 
-    Only the first ``tuned`` classes (support, deny, query, comment) move: SDQC scoring cannot
-    tell ``unrelated`` from ``comment``, so its offset would only be a disguised comment boost
-    that makes the product report on-topic remarks as unrelated.
+
+def fit_offsets_for(
+    logits: npt.ArrayLike,
+    objective: Callable[[FloatArray], float],
+    *,
+    rounds: int = 3,
+    tuned: Sequence[int] = (SUPPORT, DENY, QUERY, COMMENT),
+) -> FloatArray:
+    """Per-class additive logit offsets maximising ``objective`` of the probabilities
+    (coordinate ascent over -3..3 in steps of 0.1); only the ``tuned`` classes move.
+
+    ``unrelated`` stays fixed by default: SDQC scoring cannot tell it from ``comment``, so its
+    offset would only be a disguised comment boost that makes the product report on-topic
+    remarks as unrelated.
     """
     base = np.asarray(logits, dtype=np.float64)
     offsets = np.zeros(base.shape[1], dtype=np.float64)
     grid = np.linspace(-3.0, 3.0, 61)
-
-    def score(trial: FloatArray) -> float:
-        return macro_f1(gold_sdqc, sdqc_decisions(softmax(base + trial)), len(SDQC_LABELS))
-
-    best = score(offsets)
+    best = objective(softmax(base + offsets))
     for _ in range(rounds):
-        for c in range(min(tuned, base.shape[1])):
+        for c in tuned:
             for value in grid:
                 trial = offsets.copy()
                 trial[c] = value
-                trial_score = score(trial)
+                trial_score = objective(softmax(base + trial))
                 if trial_score > best + 1e-9:
                     best, offsets = trial_score, trial
     return offsets
+
+
+def related_macro_f1(proba5: FloatArray, gold_related: Sequence[int]) -> float:
+    """ARC's related-pairs score: the product label (support / oppose / neutral) against
+    agree / disagree / discuss (``gold_related`` 0 / 1 / 2); a predicted ``unrelated`` is
+    wrong for every gold class."""
+    predicted = product_scores(proba5).argmax(axis=1).tolist()
+    return macro_f1(gold_related, predicted, len(ARC_RELATED_LABELS))
 
 
 def fit_temperature(logits: npt.ArrayLike, gold5: Sequence[int]) -> float:

@@ -46,6 +46,10 @@ ARC_TO_CLASS: Mapping[str, str] = {
 ARC_RELATED: tuple[str, ...] = ("agree", "disagree", "discuss")
 ARC_HELD_OUT_FRACTION = 0.2
 ARC_SPLIT_SEED = 13
+# A second slice, of the debates left after the held-out ones: recipes that ask keep it out of
+# training and fit the long-comment calibration on its train-file pairs.
+ARC_CALIBRATION_FRACTION = 0.25
+ARC_CALIBRATION_SEED = 29
 
 IntArray = npt.NDArray[np.int64]
 
@@ -278,9 +282,21 @@ def arc_debate_groups(claims: Sequence[str]) -> dict[str, str]:
     return {claim: f"debate-{unique[roots[i]][:40]}" for i, claim in enumerate(unique)}
 
 
+def _debate_share(debate_id: str, salt: int) -> float:
+    digest = hashlib.sha256(f"{salt}:{debate_id}".encode()).hexdigest()
+    return int(digest[:8], 16) / 0xFFFFFFFF
+
+
 def is_held_out_debate(debate_id: str) -> bool:
-    digest = hashlib.sha256(f"{ARC_SPLIT_SEED}:{debate_id}".encode()).hexdigest()
-    return int(digest[:8], 16) / 0xFFFFFFFF < ARC_HELD_OUT_FRACTION
+    return _debate_share(debate_id, ARC_SPLIT_SEED) < ARC_HELD_OUT_FRACTION
+
+
+def is_calibration_debate(debate_id: str) -> bool:
+    """The calibration slice: never a held-out debate, about a quarter of the others."""
+    return (
+        not is_held_out_debate(debate_id)
+        and _debate_share(debate_id, ARC_CALIBRATION_SEED) < ARC_CALIBRATION_FRACTION
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +307,15 @@ class ArcPairs:
     body_ids: tuple[str, ...]
     debates: tuple[str, ...]
     held_out: tuple[bool, ...]
+    calibration: tuple[bool, ...]
+
+    def related_bodies(self, slice_flags: Sequence[bool]) -> set[str]:
+        """Body ids judged in the related pairs where ``slice_flags`` is true."""
+        return {
+            b
+            for b, s, flag in zip(self.body_ids, self.stances, slice_flags, strict=True)
+            if flag and s in ARC_RELATED
+        }
 
 
 def load_arc_pairs(data_dir: Path, splits: Sequence[str] = ("train", "test")) -> ArcPairs:
@@ -323,6 +348,7 @@ def load_arc_pairs(data_dir: Path, splits: Sequence[str] = ("train", "test")) ->
         body_ids=tuple(rows["Body ID"]),
         debates=debate_ids,
         held_out=tuple(is_held_out_debate(d) for d in debate_ids),
+        calibration=tuple(is_calibration_debate(d) for d in debate_ids),
     )
 
 
@@ -339,23 +365,26 @@ def arc_examples(pairs: ArcPairs, indices: Sequence[int]) -> StanceExamples:
 
 
 def arc_training_examples(
-    data_dir: Path, *, unrelated_per_related: float, seed: int
+    data_dir: Path,
+    *,
+    unrelated_per_related: float,
+    seed: int,
+    exclude_calibration: bool = False,
 ) -> StanceExamples:
-    """ARC train-file pairs outside the held-out debates: all related, plus sampled unrelated
+    """ARC train-file pairs outside the held-out debates (and, with ``exclude_calibration``,
+    outside the calibration debates): all related, plus sampled unrelated
     (``unrelated_per_related`` = ``math.inf``: every usable unrelated pair)."""
     everything = load_arc_pairs(data_dir, ("train", "test"))
-    # Comments judged in the held-out evaluation stay out of training entirely, even in
-    # (synthetic) unrelated pairs.
-    held_bodies = {
-        b
-        for b, s, h in zip(
-            everything.body_ids, everything.stances, everything.held_out, strict=True
-        )
-        if h and s in ARC_RELATED
-    }
+    # Comments judged in the held-out evaluation (or the calibration slice) stay out of
+    # training entirely, even in (synthetic) unrelated pairs.
+    kept_out = everything.related_bodies(everything.held_out)
+    if exclude_calibration:
+        kept_out |= everything.related_bodies(everything.calibration)
     pairs = load_arc_pairs(data_dir, ("train",))
     usable = [
-        not pairs.held_out[i] and pairs.body_ids[i] not in held_bodies
+        not pairs.held_out[i]
+        and not (exclude_calibration and pairs.calibration[i])
+        and pairs.body_ids[i] not in kept_out
         for i in range(len(pairs.stances))
     ]
     related = [i for i, s in enumerate(pairs.stances) if s in ARC_RELATED and usable[i]]
@@ -368,6 +397,18 @@ def arc_training_examples(
     )
     picked = sorted(rng.choice(len(unrelated), size=n_unrelated, replace=False).tolist())
     return arc_examples(pairs, related + [unrelated[i] for i in picked])
+
+
+def arc_calibration_rows(pairs: ArcPairs, everything: ArcPairs) -> list[int]:
+    """Indices into ``pairs`` (load it from the train file only: the official test file is
+    for reporting) of the related pairs of the calibration debates, less those whose comment
+    is also judged in a held-out debate of ``everything`` (both files)."""
+    held_bodies = everything.related_bodies(everything.held_out)
+    return [
+        i
+        for i, s in enumerate(pairs.stances)
+        if s in ARC_RELATED and pairs.calibration[i] and pairs.body_ids[i] not in held_bodies
+    ]
 
 
 def arc_leave_debate_out(data_dir: Path) -> StanceExamples:

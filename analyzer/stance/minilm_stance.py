@@ -93,6 +93,39 @@ _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
 
 
 @dataclass(frozen=True, slots=True)
+class LongCommentCalibration:
+    """Offsets and temperature for comments of at least ``min_chars`` characters: fitted on
+    long news comments (ARC's calibration debates), where RumourEval dev's mostly short replies
+    left the default calibration starving ``neutral``."""
+
+    min_chars: int
+    offsets: tuple[float, ...]
+    temperature: float
+
+    @classmethod
+    def from_json(cls, raw: Any, n_classes: int, source: Path) -> LongCommentCalibration:
+        try:
+            found = cls(
+                min_chars=int(raw["min_chars"]),
+                offsets=tuple(float(x) for x in raw["offsets"]),
+                temperature=float(raw["temperature"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(
+                f"{source}: long_comments is malformed: {exc!r}",
+                hint="retrain the model, or remove long_comments to use one calibration",
+            ) from None
+        if len(found.offsets) != n_classes or found.temperature <= 0 or found.min_chars < 1:
+            raise ModelError(
+                f"{source}: long_comments needs {n_classes} offsets, a temperature > 0 and "
+                f"min_chars >= 1 (found {len(found.offsets)}, {found.temperature}, "
+                f"{found.min_chars})",
+                hint="retrain the model, or remove long_comments to use one calibration",
+            )
+        return found
+
+
+@dataclass(frozen=True, slots=True)
 class MiniLMManifest:
     onnx_file: str
     classes: tuple[str, ...]
@@ -103,6 +136,7 @@ class MiniLMManifest:
     temperature: float
     version: str
     fast: Mapping[str, Any] | None  # the fast profile: max_length, temperature, gate (cascade.py)
+    long_comments: LongCommentCalibration | None = None
 
     @classmethod
     def read(cls, path: Path) -> MiniLMManifest:
@@ -129,6 +163,13 @@ class MiniLMManifest:
             temperature=float(raw["temperature"]),
             version=str(raw["version"]),
             fast=raw.get("fast"),
+            long_comments=(
+                None
+                if raw.get("long_comments") is None
+                else LongCommentCalibration.from_json(
+                    raw["long_comments"], len(raw["classes"]), path
+                )
+            ),
         )
         if manifest.feature_names != FEATURE_NAMES:
             raise ModelError(
@@ -171,6 +212,8 @@ class MiniLMStanceModel:
         )
         self._offsets = np.asarray(self.manifest.offsets, dtype=np.float64)
         self.temperature = self.manifest.temperature
+        # Fitted at the trained length; the fast profile's encoder reads 64 tokens.
+        self.long_comments = None if fast else self.manifest.long_comments
         max_length = self.manifest.max_length
         self.gate: LexicalGate | None = None
         self.baseline: BaselineModel | None = None
@@ -236,13 +279,29 @@ class MiniLMStanceModel:
             out[idx] = logits
         return out
 
-    def calibrate(self, logits: FloatArray) -> FloatArray:
-        return softmax((logits + self._offsets) / self.temperature)
+    def calibrate(self, logits: FloatArray, lengths: Sequence[int] | None = None) -> FloatArray:
+        """Calibrated probabilities; rows whose comment has ``lengths`` of at least the long-
+        comment calibration's ``min_chars`` characters take that calibration instead."""
+        proba = softmax((logits + self._offsets) / self.temperature)
+        long = self.long_comments
+        if long is not None and lengths is not None:
+            rows = np.asarray(lengths, dtype=np.int64) >= long.min_chars
+            if rows.any():
+                offsets = np.asarray(long.offsets, dtype=np.float64)
+                proba[rows] = softmax((logits[rows] + offsets) / long.temperature)
+        return proba
 
     def proba(
-        self, segment_a: Sequence[str], comments: Sequence[str], features: npt.NDArray[np.float32]
+        self,
+        segment_a: Sequence[str],
+        comments: Sequence[str],
+        features: npt.NDArray[np.float32],
+        lengths: Sequence[int] | None = None,
     ) -> FloatArray:
-        return self.calibrate(self.raw_logits(segment_a, comments, features))
+        """Calibrated probabilities; ``lengths`` (default: of ``comments``) picks the
+        calibration per row, so a shortened comment can keep its original one."""
+        lengths = [len(c) for c in comments] if lengths is None else lengths
+        return self.calibrate(self.raw_logits(segment_a, comments, features), lengths)
 
 
 @dataclass(frozen=True, slots=True)
@@ -570,11 +629,14 @@ class MiniLMStanceClassifier:
         reduced = [
             (comments[i].text[: s[0]] + comments[i].text[s[1] :]).strip() for _, i, s in jobs
         ]
+        # Each shortened comment keeps its comment's calibration, so the deltas measure the
+        # sentence and not a switch of calibration.
         proba = product_scores(
             self.model.proba(
                 [segment_a[row] for row, _, _ in jobs],
                 reduced,
                 features[[row for row, _, _ in jobs]],
+                lengths=[len(comments[i].text) for _, i, _ in jobs],
             )
         )  # fmt: skip
         best: dict[int, tuple[float, tuple[int, int]]] = {}

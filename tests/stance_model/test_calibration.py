@@ -13,10 +13,12 @@ from analyzer.stance.calibration import (
     UNRELATED,
     calibration_report,
     fit_offsets,
+    fit_offsets_for,
     fit_temperature,
     macro_f1,
     product_scores,
     questioning_scores,
+    related_macro_f1,
     sdqc_decisions,
     softmax,
 )
@@ -78,3 +80,30 @@ def test_ece_is_zero_when_confidence_matches_accuracy() -> None:
     report = calibration_report([0.75] * 4, [True, True, True, False])
     assert report.ece == pytest.approx(0.0)
     assert sum(b.count for b in report.bins) == 4
+
+
+def test_offsets_for_another_objective_move_only_the_tuned_classes() -> None:
+    rng = np.random.default_rng(1)
+    gold = [0] * 40 + [1] * 40 + [2] * 40  # agree, disagree, discuss
+    logits = rng.normal(size=(len(gold), 5))
+    for i, g in enumerate(gold):
+        logits[i, (SUPPORT, DENY, COMMENT)[g]] += 1.5
+    logits[:, COMMENT] -= 3.0  # the model starves "neutral"
+    before = related_macro_f1(softmax(logits), gold)
+    offsets = fit_offsets_for(
+        logits, lambda p: related_macro_f1(p, gold), tuned=(SUPPORT, DENY, COMMENT)
+    )
+    assert related_macro_f1(softmax(logits + offsets), gold) > before + 0.1
+    assert offsets[COMMENT] > 1.0
+    assert offsets[QUERY] == 0.0
+    assert offsets[UNRELATED] == 0.0
+
+
+def test_related_score_counts_a_predicted_unrelated_as_wrong() -> None:
+    gold = [0, 1, 2]
+    right = np.eye(5)[[SUPPORT, DENY, COMMENT]] * 5
+    assert related_macro_f1(softmax(right), gold) == 1.0
+    query_for_discuss = np.eye(5)[[SUPPORT, DENY, QUERY]] * 5  # query is neutral too
+    assert related_macro_f1(softmax(query_for_discuss), gold) == 1.0
+    unrelated = np.eye(5)[[SUPPORT, DENY, UNRELATED]] * 5
+    assert related_macro_f1(softmax(unrelated), gold) == pytest.approx(2 / 3)

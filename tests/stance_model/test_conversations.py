@@ -1,8 +1,21 @@
-"""ARC debate grouping and the leave-debate-out split."""
+"""ARC debate grouping, the leave-debate-out split and the calibration slice."""
 
 from __future__ import annotations
 
-from analyzer.stance.conversations import arc_debate_groups, is_held_out_debate
+import csv
+import math
+import string
+from pathlib import Path
+
+from analyzer.stance.conversations import (
+    ARC_RELATED,
+    arc_calibration_rows,
+    arc_debate_groups,
+    arc_training_examples,
+    is_calibration_debate,
+    is_held_out_debate,
+    load_arc_pairs,
+)
 
 
 def test_opposing_claims_of_a_debate_share_a_group() -> None:
@@ -24,3 +37,70 @@ def test_held_out_flag_is_deterministic() -> None:
     first = [is_held_out_debate(d) for d in ids]
     assert first == [is_held_out_debate(d) for d in ids]
     assert 0.1 < sum(first) / len(ids) < 0.3
+
+
+def test_calibration_debates_are_a_deterministic_slice_apart_from_the_held_out_ones() -> None:
+    ids = [f"debate-{i}" for i in range(400)]
+    calibration = [is_calibration_debate(d) for d in ids]
+    assert calibration == [is_calibration_debate(d) for d in ids]
+    assert not any(c and is_held_out_debate(d) for c, d in zip(calibration, ids, strict=True))
+    kept = [c for c, d in zip(calibration, ids, strict=True) if not is_held_out_debate(d)]
+    assert 0.15 < sum(kept) / len(kept) < 0.35
+
+
+def write_arc(root: Path, n_claims: int = 40) -> Path:
+    """ARC files with one debate per claim (claims share no words); every comment is judged
+    under its own claim and appears once more, as unrelated, under the next claim; a few
+    comments are also judged (related) under a third claim."""
+    letters = string.ascii_lowercase
+    # Debates are grouped by the first five letters of claim words: no two claims share one.
+    words = [letters[k % 26] * 3 + letters[k // 26] * 2 for k in range(n_claims)]
+    claims = list(words)
+    bodies, train = [], []
+    body = 0
+    for k, claim in enumerate(claims):
+        for stance in ("agree", "disagree", "discuss"):
+            body += 1
+            bodies.append((body, f"comment {body} about {words[k]}, {stance}"))
+            train.append((claim, body, stance))
+            train.append((claims[(k + 1) % n_claims], body, "unrelated"))
+            if body % 7 == 0:
+                train.append((claims[(k + 2) % n_claims], body, "discuss"))
+    (root / "arc").mkdir(parents=True)
+    for name, header, rows in (
+        ("arc_bodies.csv", ("Body ID", "articleBody"), bodies),
+        ("arc_stances_train.csv", ("Headline", "Body ID", "Stance"), train),
+        ("arc_stances_test.csv", ("Headline", "Body ID", "Stance"), train[:3]),
+    ):
+        with (root / "arc" / name).open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)
+    return root
+
+
+def test_recipes_can_keep_the_calibration_debates_out_of_training(tmp_path: Path) -> None:
+    data = write_arc(tmp_path)
+    pairs = load_arc_pairs(data, ("train",))
+    everything = load_arc_pairs(data, ("train", "test"))
+    calibration_claims = {
+        claim for claim, flag in zip(pairs.claims, pairs.calibration, strict=True) if flag
+    }
+    assert calibration_claims, "the fixture needs at least one calibration debate"
+    rows = arc_calibration_rows(pairs, everything)
+    assert rows
+    assert all(pairs.calibration[i] and pairs.stances[i] in ARC_RELATED for i in rows)
+    held_bodies = everything.related_bodies(everything.held_out)
+    assert not {pairs.body_ids[i] for i in rows} & held_bodies
+    calibration_bodies = {pairs.bodies[i] for i in rows}
+
+    usual = arc_training_examples(data, unrelated_per_related=math.inf, seed=1)
+    kept_out = arc_training_examples(
+        data, unrelated_per_related=math.inf, seed=1, exclude_calibration=True
+    )
+    assert set(usual.contexts) & calibration_claims
+    assert not set(kept_out.contexts) & calibration_claims
+    # A calibration comment is not trained on under any claim, not even as unrelated.
+    assert set(usual.comments) & calibration_bodies
+    assert not set(kept_out.comments) & calibration_bodies
+    assert len(kept_out.comments) < len(usual.comments)

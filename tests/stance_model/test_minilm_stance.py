@@ -335,3 +335,80 @@ def test_fast_profile_missing_says_how_to_fix(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="no fast profile") as info:
         MiniLMStanceModel(tmp_path, fast=True)
     assert "stance.fast=false" in (info.value.hint or "")
+
+
+def copy_with_long_comments(directory: Path, long_comments: Any) -> Path:
+    for item in DEFAULT_MODEL_DIR.iterdir():
+        (directory / item.name).write_bytes(item.read_bytes())
+    manifest = json.loads((directory / "manifest.json").read_text())
+    manifest["long_comments"] = long_comments
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+    return directory
+
+
+# Pushes every long comment to "neutral": a calibration anyone can tell from the default one.
+NEUTRAL_LONG = {"min_chars": 120, "offsets": [-4.0, -4.0, 0.0, 4.0, 0.0], "temperature": 1.0}
+LONG_TEXT = (
+    "Confirmed, I saw the notice at the bridge this morning. The council posted the dates on "
+    "its site and the crews are already there."
+)
+
+
+def test_long_comments_take_their_own_calibration(tmp_path: Path, model: MiniLMStanceModel) -> None:
+    long_model = MiniLMStanceModel(copy_with_long_comments(tmp_path, NEUTRAL_LONG), threads=1)
+    assert len(LONG_TEXT) >= 120
+    short_text = "Confirmed, I saw the notice at the bridge this morning."
+    inputs = classifier(model).inputs(
+        [make_comment("l1", LONG_TEXT), make_comment("l2", short_text)], {"a1": ARTICLE}
+    )
+    args = (list(inputs.segment_a), list(inputs.texts), inputs.features)
+    default, long = model.proba(*args), long_model.proba(*args)
+    np.testing.assert_allclose(long[1], default[1])  # short: the default calibration
+    assert long[0, 3] > 0.9 > default[0, 3]  # long: pushed to comment
+    # A shortened comment can keep its original calibration (evidence deltas rely on it).
+    kept = long_model.proba(*args, lengths=[len(LONG_TEXT), len(LONG_TEXT)])
+    np.testing.assert_allclose(kept[0], long[0])
+    assert kept[1, 3] > 0.9
+    # The fast profile's encoder reads 64 tokens; the calibration was fitted at 128.
+    assert MiniLMStanceModel(tmp_path, threads=1, fast=True).long_comments is None
+
+
+def test_evidence_deltas_keep_the_comments_calibration(tmp_path: Path) -> None:
+    boost = {"min_chars": 120, "offsets": [3.0, -3.0, 0.0, -3.0, 0.0], "temperature": 1.0}
+    long_model = MiniLMStanceModel(copy_with_long_comments(tmp_path, boost), threads=1)
+    comment = make_comment("l1", LONG_TEXT)
+    chosen = classifier(long_model)
+    (result,) = chosen.predict([comment], {"a1": ARTICLE})
+    assert result.label is StanceLabel.SUPPORT
+    (span,) = [e for e in result.evidence if e.kind is EvidenceKind.TEXT_SPAN]
+    assert span.span is not None and span.weight is not None
+    inputs = chosen.inputs([comment], {"a1": ARTICLE})
+    first_end = LONG_TEXT.index(".") + 1
+    reduced = [LONG_TEXT[first_end:].strip(), LONG_TEXT[:first_end].strip()]
+    assert all(len(r) < 120 for r in reduced)  # alone they would take the default calibration
+    # As the classifier batches them: both shortened versions in one call (int8 activations
+    # are quantized per batch).
+    without = long_model.proba(
+        [inputs.segment_a[0]] * 2,
+        reduced,
+        np.repeat(inputs.features, 2, axis=0),
+        lengths=[len(LONG_TEXT)] * 2,
+    )
+    drops = result.scores["support"] - without[:, 0]
+    assert span.weight == pytest.approx(drops.max(), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("long_comments", "message"),
+    [
+        ({"min_chars": 281, "offsets": [0.0] * 5}, "malformed"),
+        ({"min_chars": 281, "offsets": [0.0] * 4, "temperature": 1.0}, "needs 5 offsets"),
+        ({"min_chars": 281, "offsets": [0.0] * 5, "temperature": 0.0}, "temperature > 0"),
+    ],
+)
+def test_a_broken_long_comment_calibration_is_refused(
+    tmp_path: Path, long_comments: Any, message: str
+) -> None:
+    with pytest.raises(ModelError, match=message) as info:
+        MiniLMStanceModel(copy_with_long_comments(tmp_path, long_comments))
+    assert "manifest.json" in str(info.value)

@@ -23,6 +23,7 @@ from analyzer.stance.training_minilm import (
     _recipe_key,
     _save_chunks,
     build_net,
+    calibrate_long_comments,
     event_folds,
     example_keys,
     fold_unit,
@@ -433,3 +434,13 @@ def test_the_labelling_pool_covers_every_recipes_training_pairs(
     pool = set(example_keys(labelling_pool(data)))
     train = training_examples(data, replace(SHIPPED_CONFIG, **overrides))
     assert set(example_keys(train)) <= pool
+
+
+def test_long_comment_fit_refuses_a_model_trained_on_the_calibration_debates(
+    tmp_path: Path,
+) -> None:
+    for item in DEFAULT_MODEL_DIR.iterdir():
+        (tmp_path / item.name).write_bytes(item.read_bytes())
+    with pytest.raises(ConfigError, match="trained on ARC's calibration debates") as info:
+        calibrate_long_comments(tmp_path, tmp_path / "no-data-needed")
+    assert "arc_calibration_holdout" in (info.value.hint or "")

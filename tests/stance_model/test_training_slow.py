@@ -14,8 +14,11 @@ from analyzer.cli import app
 from analyzer.errors import ConfigError
 from analyzer.stance.conversations import (
     CLASSES,
+    arc_calibration_rows,
+    arc_examples,
     arc_leave_debate_out,
     arc_training_examples,
+    load_arc_pairs,
     load_rumoureval_posts,
 )
 from analyzer.stance.encoder import minilm_dir
@@ -202,3 +205,43 @@ def test_event_fold_experiment_scores_each_fold_and_keeps_no_states(
     oof = np.load(tmp_path / "run0.oof_logits.npy")
     assert oof.shape[1] == len(CLASSES) and int((~np.isnan(oof[:, 0])).sum()) == 32
     assert json.loads((tmp_path / "folds.json").read_text())["k"] == 2
+
+
+def test_calibration_debates_never_overlap_training_or_the_held_out_ones(shared_dir: Path) -> None:
+    data = shared_dir / "data" / "stance"
+    pairs = load_arc_pairs(data, ("train",))
+    rows = arc_calibration_rows(pairs, load_arc_pairs(data, ("train", "test")))
+    assert len(rows) > 500
+    train = arc_training_examples(data, unrelated_per_related=0.5, seed=1, exclude_calibration=True)
+    held = arc_leave_debate_out(data)
+    calibration = arc_examples(pairs, rows)
+    for other in (train, held):
+        assert not set(calibration.group_ids) & set(other.group_ids)  # no comment in both
+        assert not set(calibration.contexts) & set(other.contexts)  # no claim in both
+
+
+def test_a_recipe_without_the_calibration_debates_ships_a_long_comment_calibration(
+    shared_dir: Path, tmp_path: Path
+) -> None:
+    data = shared_dir / "data" / "stance"
+    config = replace(
+        SHIPPED_CONFIG, epochs=1, max_length=32, use_arc=False, arc_calibration_holdout=True
+    )
+    train = load_rumoureval_posts(data, "train").examples.subset(range(32))
+    dev = load_rumoureval_posts(data, "dev").examples.subset(range(8))
+    run = train_run(config, train, dev, device="cpu", encoder_dir=minilm_dir(), log=lambda _: None)
+    net = build_net(config, minilm_dir())
+    net.load_state_dict(run.state)
+    manifest = write_model_dir(
+        net, config, data, tmp_path, encoder_dir=minilm_dir(), log=lambda _: None
+    )
+    long = manifest["long_comments"]
+    assert long["min_chars"] == 281 and long["temperature"] > 0
+    assert long["offsets"][2] == 0.0 and long["offsets"][4] == 0.0  # query, unrelated stay
+    checked = long["cross_validated"]
+    for key in ("related_macro_f1", "default_calibration_related_macro_f1"):
+        assert 0.0 <= checked[key] <= 1.0
+    assert "calibration debates" in long["fitted_on"]
+    model = MiniLMStanceModel(tmp_path)
+    assert model.long_comments is not None
+    assert model.long_comments.offsets == tuple(long["offsets"])
