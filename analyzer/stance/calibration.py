@@ -9,6 +9,10 @@ test:
   support/deny replies are under-predicted otherwise);
 - one temperature (scaling the offset logits) that minimises the negative log-likelihood, so
   ``confidence`` can be read as a probability; expected calibration error (ECE) is reported.
+
+A model may also carry a second pair for long comments, fitted on ARC debates its recipe kept
+out of training (``training_minilm.calibrate_long_comments``): RumourEval dev's replies are
+mostly tweet-length, and news comments are not.
 """
 
 from __future__ import annotations
