@@ -191,6 +191,14 @@ def calibration_report(
     return CalibrationReport(ece=float(ece), bins=tuple(bins))
 
 
+def product_calibration(proba5: FloatArray, product_gold: Sequence[int]) -> CalibrationReport:
+    """ECE of the product decision: its confidence (the top product score) against whether its
+    label is ``product_gold`` (0-3: support, oppose, neutral, unrelated)."""
+    scores4 = product_scores(proba5)
+    correct = scores4.argmax(axis=1) == np.asarray(product_gold, dtype=np.int64)
+    return calibration_report(scores4.max(axis=1).tolist(), correct.tolist())
+
+
 def reliability_plot(report: CalibrationReport, path: Path, title: str) -> Path:
     import matplotlib  # noqa: PLC0415
 

@@ -1246,9 +1246,8 @@ def calibrate_model_dir(
 ) -> dict[str, Any]:
     """Fit the class offsets and temperature on RumourEval dev replies with the shipped graph."""
     from analyzer.stance.calibration import (  # noqa: PLC0415
-        calibration_report,
         fit_temperature,
-        product_scores,
+        product_calibration,
     )
     from analyzer.stance.minilm_stance import MANIFEST_FILE, MiniLMStanceModel  # noqa: PLC0415
 
@@ -1266,11 +1265,7 @@ def calibrate_model_dir(
     raw_f1 = sdqc_macro_f1(gold, sdqc_decisions(softmax(logits)))
     tuned_f1 = sdqc_macro_f1(gold, decisions)
     product_gold = [min(g, 2) if g < 4 else 3 for g in gold]  # support, oppose, neutral, unrelated
-    scores4 = product_scores(proba)
-    report = calibration_report(
-        scores4.max(axis=1).tolist(),
-        [int(p) == g for p, g in zip(scores4.argmax(axis=1), product_gold, strict=True)],
-    )
+    report = product_calibration(proba, product_gold)
     manifest.update(
         offsets=[round(float(x), 4) for x in offsets],
         temperature=round(temperature, 4),
@@ -1298,10 +1293,9 @@ def calibrate_long_comments(
     of training. Also scores it by 2-fold cross-validation over the debates against the default
     calibration on the same folds, and writes all of it to the manifest."""
     from analyzer.stance.calibration import (  # noqa: PLC0415
-        calibration_report,
         fit_offsets_for,
         fit_temperature,
-        product_scores,
+        product_calibration,
         related_macro_f1,
     )
     from analyzer.stance.minilm_stance import MANIFEST_FILE, MiniLMStanceModel  # noqa: PLC0415
@@ -1337,10 +1331,9 @@ def calibrate_long_comments(
 
     def score(idx: npt.NDArray[np.int64], fitted: tuple[Any, float]) -> tuple[float, float]:
         proba = softmax((logits[idx] + fitted[0]) / fitted[1])
-        scores4 = product_scores(proba)
-        correct = (scores4.argmax(axis=1) == gold[idx]).tolist()
-        report = calibration_report(scores4.max(axis=1).tolist(), correct)
-        return related_macro_f1(proba, gold[idx].tolist()), report.ece
+        # agree / disagree / discuss share the product's support / oppose / neutral indices.
+        ece = product_calibration(proba, gold[idx].tolist()).ece
+        return related_macro_f1(proba, gold[idx].tolist()), ece
 
     debates = sorted({pairs.debates[i] for i in rows})
     fold_of = {d: k % 2 for k, d in enumerate(debates)}
@@ -1550,9 +1543,8 @@ def fit_gate(
 
     from analyzer.stance.baseline import read_model, resolve_model_path  # noqa: PLC0415
     from analyzer.stance.calibration import (  # noqa: PLC0415
-        calibration_report,
         fit_temperature,
-        product_scores,
+        product_calibration,
     )
     from analyzer.stance.cascade import (  # noqa: PLC0415
         LexicalGate,
@@ -1643,12 +1635,7 @@ def fit_gate(
         ]
     )
     proba5[hard] = softmax((logits[hard] + offsets) / encoder_temperature)
-    scores4 = product_scores(proba5)
-    product_gold = [min(g, 2) for g in gold]
-    report = calibration_report(
-        scores4.max(axis=1).tolist(),
-        [int(p) == g for p, g in zip(scores4.argmax(axis=1), product_gold, strict=True)],
-    )
+    report = product_calibration(proba5, [min(g, 2) for g in gold])
     cascade_f1 = macro_f1(gold, sdqc_decisions(proba5), len(SDQC))
     manifest["version"] = MiniLMStanceClassifier.version
     manifest["fast"] = dict(

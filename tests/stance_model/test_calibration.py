@@ -16,6 +16,7 @@ from analyzer.stance.calibration import (
     fit_offsets_for,
     fit_temperature,
     macro_f1,
+    product_calibration,
     product_scores,
     questioning_scores,
     related_macro_f1,
@@ -107,3 +108,14 @@ def test_related_score_counts_a_predicted_unrelated_as_wrong() -> None:
     assert related_macro_f1(softmax(query_for_discuss), gold) == 1.0
     unrelated = np.eye(5)[[SUPPORT, DENY, UNRELATED]] * 5
     assert related_macro_f1(softmax(unrelated), gold) == pytest.approx(2 / 3)
+
+
+def test_product_calibration_scores_the_top_product_label() -> None:
+    proba5 = np.array(
+        [
+            [0.7, 0.1, 0.1, 0.1, 0.0],  # support, 0.7
+            [0.1, 0.1, 0.3, 0.5, 0.0],  # neutral (query + comment), 0.8
+        ]
+    )
+    assert product_calibration(proba5, [0, 2]).ece == pytest.approx(0.25)  # right, 0.7 and 0.8
+    assert product_calibration(proba5, [1, 2]).ece == pytest.approx(0.45)  # 0.7 wrong, 0.8 right
