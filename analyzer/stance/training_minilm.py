@@ -1244,7 +1244,10 @@ def write_model_dir(
 def calibrate_model_dir(
     out_dir: Path, data_dir: Path, *, log: Callable[[str], None] = print
 ) -> dict[str, Any]:
-    """Fit the class offsets and temperature on RumourEval dev replies with the shipped graph."""
+    """Fit the class offsets and temperature on RumourEval dev replies with the shipped graph.
+
+    A long-comment calibration builds on these offsets, so any earlier one is dropped here;
+    ``write_model_dir`` fits it again."""
     from analyzer.stance.calibration import (  # noqa: PLC0415
         fit_temperature,
         product_calibration,
@@ -1253,6 +1256,8 @@ def calibrate_model_dir(
 
     manifest: dict[str, Any] = json.loads((out_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
     manifest.update(offsets=[0.0] * len(CLASSES), temperature=1.0)
+    manifest.pop("long_comments", None)
+    manifest.pop("long_comments_rejected", None)
     (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     model = MiniLMStanceModel(out_dir)
     dev = load_rumoureval_posts(data_dir, "dev").examples
@@ -1287,17 +1292,12 @@ LONG_COMMENT_CHARS = 281
 def calibrate_long_comments(
     out_dir: Path, data_dir: Path, *, log: Callable[[str], None] = print
 ) -> dict[str, Any]:
-    """Fit the long-comment calibration (offsets for ARC's related macro-F1, temperature by
-    NLL) on the related train-file pairs of ARC's calibration debates with comments of at least
+    """Fit the long-comment calibration (``calibration.fit_long_comment_calibration``) on the
+    related train-file pairs of ARC's calibration debates with comments of at least
     ``LONG_COMMENT_CHARS``, with the shipped graph; the recipe must have kept those debates out
-    of training. Also scores it by 2-fold cross-validation over the debates against the default
-    calibration on the same folds, and writes all of it to the manifest."""
-    from analyzer.stance.calibration import (  # noqa: PLC0415
-        fit_offsets_for,
-        fit_temperature,
-        product_calibration,
-        related_macro_f1,
-    )
+    of training. The manifest gets ``long_comments`` when its cross-validation shows a gain, and
+    ``long_comments_rejected`` (which the model ignores) when it does not."""
+    from analyzer.stance.calibration import fit_long_comment_calibration  # noqa: PLC0415
     from analyzer.stance.minilm_stance import MANIFEST_FILE, MiniLMStanceModel  # noqa: PLC0415
 
     manifest: dict[str, Any] = json.loads((out_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
@@ -1315,59 +1315,40 @@ def calibrate_long_comments(
     examples = arc_examples(pairs, rows)
     model = MiniLMStanceModel(out_dir)
     logits = model.raw_logits(examples.segment_a(), list(examples.comments), examples.features())
-    gold = np.asarray([ARC_RELATED.index(pairs.stances[i]) for i in rows])
-    gold5 = np.asarray(examples.targets)
-    default = (np.asarray(manifest["offsets"], dtype=np.float64), float(manifest["temperature"]))
-
-    def fit(idx: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.float64], float]:
-        # ARC's discuss is the model's comment: a query boost would only flag long comments
-        # as questioning.
-        offsets = fit_offsets_for(
-            logits[idx],
-            lambda p: related_macro_f1(p, gold[idx].tolist()),
-            tuned=(CLASSES.index("support"), CLASSES.index("deny"), CLASSES.index("comment")),
-        )
-        return offsets, fit_temperature(logits[idx] + offsets, gold5[idx].tolist())
-
-    def score(idx: npt.NDArray[np.int64], fitted: tuple[Any, float]) -> tuple[float, float]:
-        proba = softmax((logits[idx] + fitted[0]) / fitted[1])
-        # agree / disagree / discuss share the product's support / oppose / neutral indices.
-        ece = product_calibration(proba, gold[idx].tolist()).ece
-        return related_macro_f1(proba, gold[idx].tolist()), ece
-
-    debates = sorted({pairs.debates[i] for i in rows})
-    fold_of = {d: k % 2 for k, d in enumerate(debates)}
-    folds = [
-        np.flatnonzero([fold_of[pairs.debates[i]] == k for i in rows]).astype(np.int64)
-        for k in range(2)
-    ]
-    crossed = [score(folds[k], fit(folds[1 - k])) for k in range(2)]
-    baseline = [score(folds[k], default) for k in range(2)]
-    offsets, temperature = fit(np.arange(len(rows), dtype=np.int64))
-    manifest["long_comments"] = {
+    fitted = fit_long_comment_calibration(
+        logits,
+        [ARC_RELATED.index(pairs.stances[i]) for i in rows],
+        list(examples.targets),
+        [pairs.debates[i] for i in rows],
+        default_offsets=manifest["offsets"],
+        default_temperature=float(manifest["temperature"]),
+    )
+    debates = len({pairs.debates[i] for i in rows})
+    entry = {
         "min_chars": LONG_COMMENT_CHARS,
-        "offsets": [round(float(x), 4) for x in offsets],
-        "temperature": round(temperature, 4),
+        "offsets": list(fitted.offsets),
+        "temperature": fitted.temperature,
         "fitted_on": (
-            f"{len(rows)} related ARC train-file pairs of {len(debates)} calibration debates "
+            f"{len(rows)} related ARC train-file pairs of {debates} calibration debates "
             f"(comments of at least {LONG_COMMENT_CHARS} characters), kept out of training"
         ),
         "cross_validated": {
-            "folds": "2, by debate; fitted on one, scored on the other, mean",
-            "related_macro_f1": float(np.mean([c[0] for c in crossed])),
-            "ece": float(np.mean([c[1] for c in crossed])),
-            "default_calibration_related_macro_f1": float(np.mean([b[0] for b in baseline])),
-            "default_calibration_ece": float(np.mean([b[1] for b in baseline])),
+            "folds": f"{fitted.folds}, by debate; out-of-fold probabilities pooled",
+            "related_macro_f1": fitted.related_macro_f1,
+            "ece": fitted.ece,
+            "default_calibration_related_macro_f1": fitted.default_related_macro_f1,
+            "default_calibration_ece": fitted.default_ece,
         },
+        "summary": fitted.summary(),
     }
+    manifest.pop("long_comments", None)
+    manifest.pop("long_comments_rejected", None)
+    manifest["long_comments" if fitted.applied else "long_comments_rejected"] = entry
     (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    check = manifest["long_comments"]["cross_validated"]
     log(
         f"long comments ({len(rows)} ARC calibration pairs): offsets "
-        f"{np.round(offsets, 2).tolist()}, temperature {temperature:.3f}; 2-fold by debate: "
-        f"related macro-F1 {check['related_macro_f1']:.4f} (default calibration "
-        f"{check['default_calibration_related_macro_f1']:.4f}), ECE {check['ece']:.4f} "
-        f"({check['default_calibration_ece']:.4f})"
+        f"{np.round(fitted.offsets, 2).tolist()}, temperature {fitted.temperature:.3f}; "
+        f"{fitted.summary()}"
     )
     return manifest
 

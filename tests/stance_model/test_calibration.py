@@ -5,13 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from analyzer.errors import DataError
 from analyzer.stance.calibration import (
     COMMENT,
     DENY,
+    LONG_COMMENT_MIN_GAIN,
     QUERY,
     SUPPORT,
     UNRELATED,
     calibration_report,
+    fit_long_comment_calibration,
     fit_offsets,
     fit_offsets_for,
     fit_temperature,
@@ -119,3 +122,55 @@ def test_product_calibration_scores_the_top_product_label() -> None:
     )
     assert product_calibration(proba5, [0, 2]).ece == pytest.approx(0.25)  # right, 0.7 and 0.8
     assert product_calibration(proba5, [1, 2]).ece == pytest.approx(0.45)  # 0.7 wrong, 0.8 right
+
+
+def long_comment_pairs(
+    neutral_bias: float, seed: int = 2
+) -> tuple[np.ndarray, list[int], list[int], list[str]]:
+    """ARC-like related pairs from 8 debates whose ``comment`` logit is off by ``neutral_bias``."""
+    rng = np.random.default_rng(seed)
+    related = [0] * 80 + [1] * 80 + [2] * 80  # agree, disagree, discuss
+    gold5 = [(SUPPORT, DENY, COMMENT)[g] for g in related]
+    logits = rng.normal(size=(len(related), 5))
+    logits[np.arange(len(related)), gold5] += 1.5
+    logits[:, COMMENT] += neutral_bias
+    debates = [f"debate-{i % 8}" for i in range(len(related))]
+    return logits, related, gold5, debates
+
+
+def test_long_comment_fit_shifts_only_comment_and_is_used_when_it_helps() -> None:
+    logits, related, gold5, debates = long_comment_pairs(neutral_bias=-3.0)
+    default = [0.3, -0.2, 0.5, 0.0, 0.0]
+    # Fitted on short replies: neutral starved and overconfident on long comments.
+    fitted = fit_long_comment_calibration(
+        logits, related, gold5, debates, default_offsets=default, default_temperature=0.4
+    )
+    changed = [c for c in range(5) if fitted.offsets[c] != pytest.approx(default[c])]
+    assert changed == [COMMENT] and fitted.offsets[COMMENT] > 1.0
+    assert fitted.folds == 4
+    assert fitted.gain >= LONG_COMMENT_MIN_GAIN and fitted.ece < fitted.default_ece
+    assert fitted.applied and fitted.summary().endswith(": used")
+
+
+def test_long_comment_fit_is_not_used_when_the_default_already_fits() -> None:
+    logits, related, gold5, debates = long_comment_pairs(neutral_bias=0.0)
+    temperature = fit_temperature(logits, gold5)
+    fitted = fit_long_comment_calibration(
+        logits, related, gold5, debates, default_offsets=[0.0] * 5, default_temperature=temperature
+    )
+    assert fitted.gain < LONG_COMMENT_MIN_GAIN
+    assert not fitted.applied
+    assert "not used" in fitted.summary()
+
+
+def test_long_comment_fit_needs_two_debates() -> None:
+    logits, related, gold5, _ = long_comment_pairs(neutral_bias=-3.0)
+    with pytest.raises(DataError, match="at least 2 debates"):
+        fit_long_comment_calibration(
+            logits,
+            related,
+            gold5,
+            ["one"] * len(related),
+            default_offsets=[0.0] * 5,
+            default_temperature=1.0,
+        )

@@ -337,11 +337,13 @@ def test_fast_profile_missing_says_how_to_fix(tmp_path: Path) -> None:
     assert "stance.fast=false" in (info.value.hint or "")
 
 
-def copy_with_long_comments(directory: Path, long_comments: Any) -> Path:
+def copy_with_long_comments(
+    directory: Path, long_comments: Any, key: str = "long_comments"
+) -> Path:
     for item in DEFAULT_MODEL_DIR.iterdir():
         (directory / item.name).write_bytes(item.read_bytes())
     manifest = json.loads((directory / "manifest.json").read_text())
-    manifest["long_comments"] = long_comments
+    manifest[key] = long_comments
     (directory / "manifest.json").write_text(json.dumps(manifest))
     return directory
 
@@ -371,6 +373,17 @@ def test_long_comments_take_their_own_calibration(tmp_path: Path, model: MiniLMS
     assert kept[1, 3] > 0.9
     # The fast profile's encoder reads 64 tokens; the calibration was fitted at 128.
     assert MiniLMStanceModel(tmp_path, threads=1, fast=True).long_comments is None
+
+
+def test_a_rejected_long_comment_calibration_is_not_used(
+    tmp_path: Path, model: MiniLMStanceModel
+) -> None:
+    rejected = copy_with_long_comments(tmp_path, NEUTRAL_LONG, key="long_comments_rejected")
+    long_model = MiniLMStanceModel(rejected, threads=1)
+    assert long_model.long_comments is None
+    inputs = classifier(model).inputs([make_comment("l1", LONG_TEXT)], {"a1": ARTICLE})
+    args = (list(inputs.segment_a), list(inputs.texts), inputs.features)
+    np.testing.assert_allclose(long_model.proba(*args), model.proba(*args))
 
 
 def test_evidence_deltas_keep_the_comments_calibration(tmp_path: Path) -> None:
