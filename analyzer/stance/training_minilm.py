@@ -308,6 +308,8 @@ class TeacherLabels:
     logits: FloatArray
     version: str
     sha256: str  # of the teacher's ONNX graph, recorded in the student's manifest
+    # Whether the teacher's recipe kept ARC's calibration debates out (arc_calibration_holdout).
+    without_calibration_debates: bool = False
 
     def info(self) -> dict[str, str]:
         return {"version": self.version, "sha256": self.sha256}
@@ -337,6 +339,7 @@ class TeacherLabels:
                 logits=self.logits,
                 version=np.asarray(self.version),
                 sha256=np.asarray(self.sha256),
+                without_calibration_debates=np.asarray(self.without_calibration_debates),
             )
 
     @classmethod
@@ -346,6 +349,10 @@ class TeacherLabels:
                 keys = tuple(str(k) for k in data["keys"])
                 logits = data["logits"].astype(np.float32)
                 version, sha256 = str(data["version"]), str(data["sha256"])
+                # Labels saved before the flag existed came from teachers without the holdout.
+                without = "without_calibration_debates" in data and bool(
+                    data["without_calibration_debates"]
+                )
         except (OSError, KeyError, ValueError) as exc:
             raise ConfigError(
                 f"cannot read teacher labels {path}: {exc}",
@@ -357,7 +364,13 @@ class TeacherLabels:
                 f"and {len(CLASSES)} classes",
                 hint="relabel with `python -m analyzer.stance.training_minilm label`",
             )
-        return cls(keys=keys, logits=logits, version=version, sha256=sha256)
+        return cls(
+            keys=keys,
+            logits=logits,
+            version=version,
+            sha256=sha256,
+            without_calibration_debates=without,
+        )
 
 
 def teacher_logits(
@@ -382,7 +395,31 @@ def teacher_logits(
         logits=logits.astype(np.float32),
         version=model.manifest.version,
         sha256=model.checksum,
+        without_calibration_debates=teacher_without_calibration_debates(teacher_dir),
     )
+
+
+def teacher_without_calibration_debates(teacher: Path) -> bool:
+    """Whether a teacher (model directory or saved labels) kept ARC's calibration debates out."""
+    from analyzer.stance.minilm_stance import MANIFEST_FILE  # noqa: PLC0415
+
+    if not teacher.is_dir():
+        return TeacherLabels.load(teacher).without_calibration_debates
+    manifest = json.loads((teacher / MANIFEST_FILE).read_text(encoding="utf-8"))
+    return bool(manifest.get("training", {}).get("config", {}).get("arc_calibration_holdout"))
+
+
+def refuse_leaking_teacher(teacher: Path, configs: Sequence[MiniLMTrainConfig]) -> None:
+    """A student that keeps the calibration debates out must not learn them from its teacher."""
+    leaking = [c for c in configs if c.arc_calibration_holdout and c.distill_weight > 0]
+    if leaking and not teacher_without_calibration_debates(teacher):
+        raise ConfigError(
+            f"teacher {teacher} was trained on ARC's calibration debates, and "
+            f"{len(leaking)} recipe(s) keep them out for the long-comment calibration while "
+            "distilling from it: the student would learn those debates from the teacher",
+            hint="distil from a teacher trained with arc_calibration_holdout, or drop "
+            "distill_weight from those recipes",
+        )
 
 
 def labelling_pool(data_dir: Path) -> StanceExamples:
@@ -783,6 +820,8 @@ def _experiment(args: argparse.Namespace) -> int:
             "the grid has recipes with distill_weight > 0 but no --teacher",
             hint="name the model to distil from with --teacher DIR",
         )
+    if teacher_dir is not None:
+        refuse_leaking_teacher(teacher_dir, [c for _, c in mine])
     labelled: dict[tuple[bool, float, int, int] | None, TeacherLabels] = {}
     dev = load_rumoureval_posts(data_dir, "dev").examples
     if args.limit:
@@ -1376,6 +1415,8 @@ def train_and_ship(
             f"distill_weight is {config.distill_weight} but teacher_dir is {teacher_dir}",
             hint="give a teacher model directory exactly when distilling",
         )
+    if teacher_dir is not None:
+        refuse_leaking_teacher(teacher_dir, [config])
     if threads:
         torch.set_num_threads(threads)
     device = "cuda" if torch.cuda.is_available() else "cpu"

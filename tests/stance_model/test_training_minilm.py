@@ -30,8 +30,10 @@ from analyzer.stance.training_minilm import (
     labelling_pool,
     load_chunks,
     main,
+    refuse_leaking_teacher,
     sdqc_macro_f1,
     select_runs,
+    teacher_without_calibration_debates,
     train_and_ship,
     training_examples,
     tuned_macro_f1,
@@ -209,6 +211,66 @@ def test_experiment_refuses_distillation_it_cannot_run_or_score(
     with pytest.raises(ConfigError, match=message):
         main([*args, "--grid", json.dumps(grid), *extra])
     assert not list((tmp_path / "runs").glob("*"))
+
+
+def _labels_file(path: Path, *, without_calibration_debates: bool) -> Path:
+    labelled = _examples(["yes"], [1])
+    TeacherLabels(
+        tuple(example_keys(labelled)),
+        np.zeros((1, 5), np.float32),
+        "9.9.9",
+        "cd" * 32,
+        without_calibration_debates=without_calibration_debates,
+    ).save(path)
+    return path
+
+
+def test_teacher_labels_remember_whether_the_teacher_kept_the_calibration_debates_out(
+    tmp_path: Path,
+) -> None:
+    kept_out = _labels_file(tmp_path / "a.npz", without_calibration_debates=True)
+    assert TeacherLabels.load(kept_out).without_calibration_debates
+    assert teacher_without_calibration_debates(kept_out)
+    # Labels written before the flag existed came from teachers trained on every debate.
+    with np.load(kept_out) as data:
+        old = {k: data[k] for k in ("keys", "logits", "version", "sha256")}
+    with (tmp_path / "old.npz").open("wb") as handle:
+        np.savez_compressed(handle, **old)
+    assert not TeacherLabels.load(tmp_path / "old.npz").without_calibration_debates
+    assert not teacher_without_calibration_debates(DEFAULT_MODEL_DIR)  # 1.3.0 saw them
+
+
+HOLDOUT_STUDENT = {"arc_calibration_holdout": True, "distill_weight": 0.5}
+
+
+def test_a_student_keeping_the_calibration_debates_out_refuses_a_teacher_that_saw_them(
+    tmp_path: Path,
+) -> None:
+    saw_them = _labels_file(tmp_path / "saw.npz", without_calibration_debates=False)
+    student = replace(SHIPPED_CONFIG, **HOLDOUT_STUDENT)
+    with pytest.raises(ConfigError, match="trained on ARC's calibration debates") as info:
+        train_and_ship(tmp_path, tmp_path / "out", config=student, teacher_dir=saw_them)
+    assert "arc_calibration_holdout" in (info.value.hint or "")
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(ConfigError, match="1 recipe"):
+        main(
+            [
+                "experiment",
+                "--data-dir",
+                str(tmp_path),
+                "--out",
+                str(tmp_path / "runs"),
+                "--grid",
+                json.dumps([{}, HOLDOUT_STUDENT]),
+                "--teacher",
+                str(DEFAULT_MODEL_DIR),
+            ]
+        )
+    assert not list((tmp_path / "runs").glob("*"))
+    # Without the holdout, or from a teacher that kept the debates out, nothing leaks.
+    refuse_leaking_teacher(saw_them, [replace(SHIPPED_CONFIG, distill_weight=0.5)])
+    kept_out = _labels_file(tmp_path / "kept.npz", without_calibration_debates=True)
+    refuse_leaking_teacher(kept_out, [student])
 
 
 def test_weight_chunks_round_trip_under_the_size_limit(tmp_path: Path) -> None:
