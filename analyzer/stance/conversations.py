@@ -399,6 +399,86 @@ def arc_training_examples(
     return arc_examples(pairs, related + [unrelated[i] for i in picked])
 
 
+# Words after which "not" reverses a claim ("X should be ..." -> "X should not be ...").
+_AUXILIARIES = frozenset(
+    {"is", "are", "was", "were", "should", "can", "could", "will", "would", "must", "may", "might"}
+)
+_NEGATED_AUXILIARIES: Mapping[str, str] = {
+    "isn't": "is",
+    "aren't": "are",
+    "wasn't": "was",
+    "weren't": "were",
+    "shouldn't": "should",
+    "can't": "can",
+    "cannot": "can",
+    "couldn't": "could",
+    "won't": "will",
+    "wouldn't": "would",
+    "mustn't": "must",
+    "don't": "do",
+    "doesn't": "does",
+    "didn't": "did",
+}
+
+
+# Debate claims phrased as orders ("Abolish birthright citizenship") take "Do not".
+_IMPERATIVES = frozenset(
+    {
+        "abolish", "allow", "ban", "build", "close", "cut", "end", "expand", "give", "keep",
+        "legalize", "let", "lift", "limit", "make", "protect", "raise", "repeal", "require",
+        "restrict", "stop",
+    }
+)  # fmt: skip
+
+
+def negated_claim(claim: str) -> str | None:
+    """The claim with its polarity reversed: a "not" removed, else one added after the first
+    auxiliary, else "Do not ..." for an order or "It is not true that ...". None for claims
+    under three words. A leading "Yes," or "No," (an answer to the debate's question) goes."""
+    words = claim.split()
+    if words and words[0].lower().rstrip(",") in {"yes", "no"} and words[0].endswith(","):
+        words = words[1:]
+    if len(words) < 3:
+        return None
+    plain = [w.lower().replace("\u2019", "'") for w in words]
+    for k, word in enumerate(plain):
+        if word == "not":
+            return " ".join(words[:k] + words[k + 1 :])
+        if word in _NEGATED_AUXILIARIES:
+            positive = _NEGATED_AUXILIARIES[word]
+            positive = positive.capitalize() if words[k][0].isupper() else positive
+            return " ".join([*words[:k], positive, *words[k + 1 :]])
+    for k, word in enumerate(plain):
+        if word in _AUXILIARIES:
+            return " ".join([*words[: k + 1], "not", *words[k + 1 :]])
+    body = " ".join(words).rstrip(".!")
+    keep_case = len(body) > 1 and body[1].isupper()  # an acronym: "US troops ..."
+    body = body if keep_case else body[0].lower() + body[1:]
+    return ("Do not " if plain[0] in _IMPERATIVES else "It is not true that ") + body
+
+
+def negation_twins(examples: StanceExamples, fraction: float, seed: int) -> StanceExamples:
+    """For a seeded ``fraction`` of the pairs, the same comment against the negated claim, with
+    support and deny swapped: a comment that agrees with a claim disagrees with its negation.
+    Trains the model to read the claim's polarity rather than only the comment's tone."""
+    support, deny = CLASSES.index("support"), CLASSES.index("deny")
+    swapped = {support: deny, deny: support}
+    rng = np.random.default_rng(seed)
+    chosen = sorted(rng.permutation(len(examples))[: round(len(examples) * fraction)].tolist())
+    negated = {c: negated_claim(c) for c in {examples.contexts[i] for i in chosen}}
+    kept = [i for i in chosen if negated[examples.contexts[i]] is not None]
+    twins = examples.subset(kept)
+    return StanceExamples(
+        contexts=tuple(str(negated[c]) for c in twins.contexts),
+        comments=twins.comments,
+        parents=twins.parents,
+        depths=twins.depths,
+        targets=tuple(swapped.get(t, t) for t in twins.targets),
+        sources=twins.sources,
+        group_ids=twins.group_ids,
+    )
+
+
 def arc_calibration_rows(pairs: ArcPairs, everything: ArcPairs) -> list[int]:
     """Indices into ``pairs`` (load it from the train file only: the official test file is
     for reporting) of the related pairs of the calibration debates, less those whose comment

@@ -63,6 +63,7 @@ from analyzer.stance.conversations import (
     concat_examples,
     load_arc_pairs,
     load_rumoureval_posts,
+    negation_twins,
 )
 from analyzer.stance.encoder import PairTokenizer, minilm_dir
 from analyzer.stance.features import FEATURE_NAMES
@@ -92,6 +93,9 @@ class MiniLMTrainConfig:
     num_layers: int = 6  # < 6 keeps the encoder's lowest layers only: a faster, smaller model
     # Keep ARC's calibration debates out of training, to fit the long-comment calibration on.
     arc_calibration_holdout: bool = False
+    # This share of the ARC pairs also appears against the negated claim, support and deny
+    # swapped (conversations.negation_twins), so the claim's polarity matters.
+    arc_negation_twins: float = 0.0
     # > 0: this share of the loss matches a teacher model's softened output (knowledge
     # distillation, Hinton et al. 2015); the rest stays the weighted cross-entropy on the labels.
     distill_weight: float = 0.0
@@ -102,6 +106,11 @@ class MiniLMTrainConfig:
             raise ConfigError(
                 f"distill_weight must be in [0, 1), got {self.distill_weight}",
                 hint="0 trains on the labels alone; 0.5 weighs teacher and labels equally",
+            )
+        if not 0.0 <= self.arc_negation_twins <= 1.0:
+            raise ConfigError(
+                f"arc_negation_twins must be in [0, 1], got {self.arc_negation_twins}",
+                hint="0 adds no negated claims; 1 gives every ARC pair a twin",
             )
         if self.distill_temperature <= 0:
             raise ConfigError(
@@ -424,10 +433,11 @@ def refuse_leaking_teacher(teacher: Path, configs: Sequence[MiniLMTrainConfig]) 
 
 def labelling_pool(data_dir: Path) -> StanceExamples:
     """Every pair a recipe can train on: RumourEval train replies and all usable ARC train
-    pairs (each recipe samples its unrelated ARC pairs from these)."""
+    pairs (each recipe samples its unrelated ARC pairs from these), and every ARC pair's
+    negation twin."""
     replies = load_rumoureval_posts(data_dir, "train").examples
     arc = arc_training_examples(data_dir, unrelated_per_related=math.inf, seed=0)
-    return concat_examples([replies, arc])
+    return concat_examples([replies, arc, negation_twins(arc, 1.0, seed=0)])
 
 
 def teacher_source(path: Path, examples: StanceExamples, *, threads: int = 0) -> TeacherLabels:
@@ -568,6 +578,8 @@ def training_examples(
         seed=config.seed,
         exclude_calibration=config.arc_calibration_holdout,
     )
+    if config.arc_negation_twins > 0:
+        arc = concat_examples([arc, negation_twins(arc, config.arc_negation_twins, config.seed)])
     return concat_examples([replies, arc])
 
 

@@ -7,14 +7,20 @@ import math
 import string
 from pathlib import Path
 
+import pytest
+
 from analyzer.stance.conversations import (
     ARC_RELATED,
+    CLASSES,
+    StanceExamples,
     arc_calibration_rows,
     arc_debate_groups,
     arc_training_examples,
     is_calibration_debate,
     is_held_out_debate,
     load_arc_pairs,
+    negated_claim,
+    negation_twins,
 )
 
 
@@ -104,3 +110,66 @@ def test_recipes_can_keep_the_calibration_debates_out_of_training(tmp_path: Path
     assert set(usual.comments) & calibration_bodies
     assert not set(kept_out.comments) & calibration_bodies
     assert len(kept_out.comments) < len(usual.comments)
+
+
+NEGATIONS = [
+    ("Vaccination should be mandatory", "Vaccination should not be mandatory"),
+    ("Nuclear power is not the answer", "Nuclear power is the answer"),
+    ("Big banks aren\u2019t out of control", "Big banks are out of control"),
+    ("Teachers don't need experience", "Teachers do need experience"),
+    ("No, the laws should not be toughened", "the laws should be toughened"),
+    ("Abolish birthright citizenship now", "Do not abolish birthright citizenship now"),
+    (
+        "Home schoolers deserve a tax break",
+        "It is not true that home schoolers deserve a tax break",
+    ),
+    ("US troops belong in Syria", "It is not true that US troops belong in Syria"),
+    ("Ruining", None),
+]
+
+
+@pytest.mark.parametrize(("claim", "negated"), NEGATIONS)
+def test_a_claim_is_negated_with_the_fewest_changes(claim: str, negated: str | None) -> None:
+    assert negated_claim(claim) == negated
+
+
+def test_negation_twins_swap_support_and_deny_and_keep_the_rest() -> None:
+    support, deny, comment, unrelated = (
+        CLASSES.index(c) for c in ("support", "deny", "comment", "unrelated")
+    )
+    claims = (
+        "Cities should ban cars",
+        "Cities should ban cars",
+        "Taxes are too high",
+        "Ruining",
+        "Taxes are too high",
+    )
+    examples = StanceExamples(
+        contexts=claims,
+        comments=(
+            "Yes, ban them.",
+            "Cars are freedom.",
+            "It depends.",
+            "Ruining it.",
+            "Nice shoes.",
+        ),
+        parents=(None,) * 5,
+        depths=(1,) * 5,
+        targets=(support, deny, comment, support, unrelated),
+        sources=("arc",) * 5,
+        group_ids=("g1", "g2", "g3", "g4", "g5"),
+    )
+    twins = negation_twins(examples, 1.0, seed=0)
+    assert len(twins) == 4  # the one-word claim has no safe negation
+    by_comment = dict(
+        zip(twins.comments, zip(twins.contexts, twins.targets, strict=True), strict=True)
+    )
+    assert by_comment["Yes, ban them."] == ("Cities should not ban cars", deny)
+    assert by_comment["Cars are freedom."] == ("Cities should not ban cars", support)
+    assert by_comment["It depends."] == ("Taxes are not too high", comment)
+    assert by_comment["Nice shoes."] == ("Taxes are not too high", unrelated)
+    assert set(twins.group_ids) <= set(examples.group_ids)  # same comment, same group
+    half = negation_twins(examples, 0.5, seed=0)
+    assert 0 < len(half) < len(twins) and set(half.comments) <= set(twins.comments)
+    assert half.comments == negation_twins(examples, 0.5, seed=0).comments  # seeded
+    assert negation_twins(examples, 0.0, seed=0).comments == ()

@@ -137,9 +137,10 @@ def test_distillation_loss_keeps_its_scale_across_temperatures() -> None:
         ({"distill_weight": 1.0}, "distill_weight must be in"),
         ({"distill_weight": -0.1}, "distill_weight must be in"),
         ({"distill_temperature": 0.0}, "distill_temperature must be > 0"),
+        ({"arc_negation_twins": 1.5}, "arc_negation_twins must be in"),
     ],
 )
-def test_distillation_settings_are_validated(overrides: dict[str, float], message: str) -> None:
+def test_recipe_settings_are_validated(overrides: dict[str, float], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         replace(SHIPPED_CONFIG, **overrides)
 
@@ -488,7 +489,14 @@ def test_shipped_grid_files_hold_valid_recipes(grid_file: Path) -> None:
 
 
 @pytest.mark.shared_data
-@pytest.mark.parametrize("overrides", [{}, {"seed": 2, "arc_unrelated_per_related": 1.0}])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"seed": 2, "arc_unrelated_per_related": 1.0},
+        {"seed": 3, "arc_negation_twins": 0.5, "arc_calibration_holdout": True},
+    ],
+)
 def test_the_labelling_pool_covers_every_recipes_training_pairs(
     shared_dir: Path, overrides: dict[str, Any]
 ) -> None:
