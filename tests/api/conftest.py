@@ -55,13 +55,17 @@ class Service:
     def delete(self, path: str, role: str | None = "admin") -> Any:
         return self.client.delete(path, headers=self.headers(role))
 
-    def wait(self, location: str, timeout_seconds: float = 20.0) -> dict[str, Any]:
-        """Poll a job or export until it finishes."""
+    def wait(self, location: str, timeout_seconds: float = 60.0) -> dict[str, Any]:
+        """Poll a job or export until it finishes; a busy 2-core box can take a while."""
         deadline = time.monotonic() + timeout_seconds
         while True:
             body: dict[str, Any] = self.get(location).json()
-            if body["status"] in ("succeeded", "failed") or time.monotonic() > deadline:
+            if body["status"] in ("succeeded", "failed"):
                 return body
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{location} still {body['status']!r} after {timeout_seconds:.0f} s"
+                )
             time.sleep(0.02)
 
 
