@@ -35,7 +35,7 @@ from analyzer.config import Settings, load_settings
 from analyzer.errors import DataError
 from analyzer.model import AnalysisResult, Article, Comment, Corpus, StanceResult
 from analyzer.stance.calibration import CalibrationReport, calibration_report, reliability_plot
-from analyzer.stance.conversations import SDQC, load_arc_pairs
+from analyzer.stance.conversations import SDQC, ArcPairs, load_arc_pairs, negated_claim
 from analyzer.stance.datasets import RUMOUREVAL_FILE, to_sdqc
 from analyzer.stance.training import ClassificationMetrics, classification_metrics
 
@@ -243,6 +243,38 @@ def _unseen_event_rows(everything: pd.DataFrame, split: str, frame: pd.DataFrame
     return frozenset(frame.loc[new, "post_id"])
 
 
+ARC_LABEL_OF = {
+    "support": "agree",
+    "oppose": "disagree",
+    "neutral": "discuss",
+    "unrelated": "unrelated",
+}
+SWAPPED_ARC = {
+    "agree": "disagree",
+    "disagree": "agree",
+    "discuss": "discuss",
+    "unrelated": "unrelated",
+}
+
+
+def _arc_predictions(
+    pairs: ArcPairs, rows: Sequence[int], settings: Settings, *, negate: bool
+) -> tuple[list[StanceResult], float]:
+    """The product's stance for ARC pairs, each claim an article (negated with ``negate``)."""
+    claims = sorted({pairs.claims[i] for i in rows})
+    claim_ids = {c: f"claim-{k}" for k, c in enumerate(claims)}
+    articles = tuple(
+        Article(article_id=claim_ids[c], title=str(negated_claim(c)) if negate else c)
+        for c in claims
+    )
+    comments = tuple(
+        Comment(comment_id=f"pair-{i}", article_id=claim_ids[pairs.claims[i]], text=pairs.bodies[i])
+        for i in rows
+    )
+    stances, seconds = stance_by_comment(Corpus(articles, comments), settings)
+    return [stances[f"pair-{i}"] for i in rows], seconds
+
+
 def evaluate_arc(
     data_dir: Path, split: str, model: str, settings: Settings | None = None
 ) -> EvaluationResult:
@@ -253,42 +285,35 @@ def evaluate_arc(
         rows = list(range(len(pairs.stances)))
     else:
         rows = [i for i, s in enumerate(pairs.stances) if s != "unrelated" and pairs.held_out[i]]
-    claims = sorted({pairs.claims[i] for i in rows})
-    claim_ids = {c: f"claim-{k}" for k, c in enumerate(claims)}
-    articles = tuple(Article(article_id=claim_ids[c], title=c) for c in claims)
-    comments = tuple(
-        Comment(comment_id=f"pair-{i}", article_id=claim_ids[pairs.claims[i]], text=pairs.bodies[i])
-        for i in rows
+    labels = ("agree", "disagree", "discuss") + (("unrelated",) if split == "test" else ())
+    name = (
+        "ARC official test (4-class)"
+        if split == "test"
+        else "ARC leave-debate-out, related pairs (3-class)"
     )
-    stances, seconds = stance_by_comment(
-        Corpus(articles, comments), stance_only_settings(model, settings)
-    )
-    to_arc = {
-        "support": "agree",
-        "oppose": "disagree",
-        "neutral": "discuss",
-        "unrelated": "unrelated",
-    }
+    settings = stance_only_settings(model, settings)
+    results, seconds = _arc_predictions(pairs, rows, settings, negate=False)
     gold = [pairs.stances[i] for i in rows]
-    results = [stances[f"pair-{i}"] for i in rows]
-    pred = [to_arc[str(s.label)] for s in results]
-    if split == "test":
-        metrics = (
-            classification_metrics(
-                "ARC official test (4-class)",
-                gold,
-                pred,
-                ("agree", "disagree", "discuss", "unrelated"),
-            ),
-        )
-    else:
-        metrics = (
-            classification_metrics(
-                "ARC leave-debate-out, related pairs (3-class)",
-                gold, pred, ("agree", "disagree", "discuss"),
-            ),
-        )  # fmt: skip
-    inverse = {v: k for k, v in to_arc.items()}
+    pred = [ARC_LABEL_OF[str(s.label)] for s in results]
+    # The same comments against the negated claims: a model that reads the claim swaps agree
+    # and disagree; one that reads only the comment's tone does not.
+    negatable = [i for i in rows if negated_claim(pairs.claims[i]) is not None]
+    negated, _ = _arc_predictions(pairs, negatable, settings, negate=True)
+    negated_pred = [ARC_LABEL_OF[str(s.label)] for s in negated]
+    original = dict(zip(rows, pred, strict=True))
+    polar = [(original[i], p) for i, p in zip(negatable, negated_pred, strict=True)]
+    polar = [(a, b) for a, b in polar if a in {"agree", "disagree"}]
+    swapped = sum(1 for a, b in polar if b == SWAPPED_ARC[a])
+    metrics = (
+        classification_metrics(name, gold, pred, labels),
+        classification_metrics(
+            f"{name}, claims negated (agree and disagree swapped)",
+            [SWAPPED_ARC[pairs.stances[i]] for i in negatable],
+            negated_pred,
+            labels,
+        ),
+    )
+    inverse = {v: k for k, v in ARC_LABEL_OF.items()}
     return EvaluationResult(
         dataset="arc",
         split=split,
@@ -296,13 +321,16 @@ def evaluate_arc(
         metrics=metrics,
         calibration=_calibration(results, [inverse[g] for g in gold]),
         seconds=seconds,
-        comments_per_second=len(comments) / max(seconds, 1e-9),
+        comments_per_second=len(rows) / max(seconds, 1e-9),
         notes=(
             "leave-debate-out: debates rebuilt from claim wording; every pair of a held-out debate "
             "was excluded from training"
             if split != "test"
             else "official ARC test: all its claims also occur in train (in-topic); unrelated "
             "pairs are synthetic",
+            f"claims negated: {len(negatable)} of {len(rows)} pairs (claims under three words "
+            "are skipped); of the pairs first predicted agree or disagree, "
+            f"{swapped} of {len(polar)} swapped to the other when the claim was negated",
         ),
     )
 
@@ -332,9 +360,9 @@ def write_outputs(result: EvaluationResult, out_dir: Path) -> tuple[Path, Path]:
     stem = f"{result.dataset}-{result.split}-{result.model}"
     json_path = out_dir / f"{stem}.json"
     json_path.write_text(json.dumps(result.to_json(), indent=1), encoding="utf-8")
-    panels = len(result.metrics) + (1 if result.calibration else 0)
+    panels = len(result.metrics)  # the reliability diagram gets a file of its own
     fig, axes = plt.subplots(1, panels, figsize=(4.6 * panels, 4.4), squeeze=False)
-    for ax, m in zip(axes[0], result.metrics, strict=False):
+    for ax, m in zip(axes[0], result.metrics, strict=True):
         matrix = np.asarray(m.confusion)
         ax.imshow(matrix, cmap="Blues")
         ax.set_xticks(range(len(m.labels)), m.labels, rotation=45)

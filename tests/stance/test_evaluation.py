@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from analyzer.config import Settings
+from analyzer.model import Corpus, StanceResult
+from analyzer.stance import evaluation
 from analyzer.stance.evaluation import evaluate, format_result
 from tests.stance.synthetic import write_stance_data
 
@@ -46,3 +50,38 @@ def test_no_extra_block_when_every_reply_is_on_a_new_event_or_none_is(tmp_path: 
     frame.loc[frame["split"] == "test", "event"] = "unseen"
     frame.to_csv(data / "rumoureval2019" / "rumoureval2019_subtaskA.csv", index=False)
     assert len(evaluate("rumoureval2019", "test", "tfidf_baseline", data).metrics) == 2
+
+
+def test_arc_is_also_scored_with_every_claim_negated(tmp_path: Path) -> None:
+    result = evaluate("arc", "test", "tfidf_baseline", write_stance_data(tmp_path))
+    plain, negated = result.metrics
+    assert (
+        negated.name == "ARC official test (4-class), claims negated (agree and disagree swapped)"
+    )
+    assert negated.n == plain.n  # every synthetic claim has an auxiliary to negate
+    support = {m.name: {c.label: c.support for c in m.per_class} for m in result.metrics}
+    assert support[negated.name]["agree"] == support[plain.name]["disagree"] > 0
+    assert support[negated.name]["disagree"] == support[plain.name]["agree"] > 0
+    assert support[negated.name]["discuss"] == support[plain.name]["discuss"]
+    assert any(n.startswith(f"claims negated: {plain.n} of {plain.n} pairs") for n in result.notes)
+    assert "claims negated" in format_result(result)
+
+
+def test_the_negated_pass_shows_the_model_the_negated_claims(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[Corpus] = []
+    real = evaluation.stance_by_comment
+
+    def recording(corpus: Corpus, settings: Settings) -> tuple[dict[str, StanceResult], float]:
+        seen.append(corpus)
+        return real(corpus, settings)
+
+    monkeypatch.setattr(evaluation, "stance_by_comment", recording)
+    evaluate("arc", "test", "tfidf_baseline", write_stance_data(tmp_path))
+    plain, negated = seen
+    assert [c.text for c in negated.comments] == [c.text for c in plain.comments]
+    titles = {a.title: n.title for a, n in zip(plain.articles, negated.articles, strict=True)}
+    assert titles["The central library will open on Sundays"] == (
+        "The central library will not open on Sundays"
+    )
