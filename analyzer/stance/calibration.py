@@ -321,3 +321,40 @@ def fit_long_comment_calibration(
         default_related_macro_f1=related_macro_f1(baseline, related.tolist()),
         default_ece=product_calibration(baseline, related.tolist()).ece,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PolarityCheck:
+    """How a model's related ARC decisions change when every claim is negated."""
+
+    pairs: int
+    related_macro_f1: float
+    negated_related_macro_f1: float  # against gold with agree and disagree swapped
+    polar: int  # pairs first decided support or oppose
+    swapped: int  # of those, decided the other way with the claim negated
+
+    def summary(self) -> str:
+        return (
+            f"{self.pairs} related pairs: macro-F1 {self.related_macro_f1:.4f} as given, "
+            f"{self.negated_related_macro_f1:.4f} with the claims negated (gold agree and "
+            f"disagree swapped); {self.swapped} of {self.polar} support/oppose decisions swapped"
+        )
+
+
+def claim_polarity(
+    proba5: FloatArray, negated_proba5: FloatArray, gold_related: Sequence[int]
+) -> PolarityCheck:
+    """Score the same pairs as given and against the negated claims (0 / 1 / 2: agree,
+    disagree, discuss). A model that reads only the comment's tone swaps nothing."""
+    gold = np.asarray(gold_related, dtype=np.int64)
+    swapped_gold = np.where(gold < 2, 1 - gold, gold)
+    before = product_scores(proba5).argmax(axis=1)
+    after = product_scores(negated_proba5).argmax(axis=1)
+    polar = before < 2  # support or oppose
+    return PolarityCheck(
+        pairs=len(gold),
+        related_macro_f1=related_macro_f1(proba5, gold.tolist()),
+        negated_related_macro_f1=related_macro_f1(negated_proba5, swapped_gold.tolist()),
+        polar=int(polar.sum()),
+        swapped=int((polar & (after == 1 - before)).sum()),
+    )

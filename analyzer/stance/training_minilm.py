@@ -63,6 +63,7 @@ from analyzer.stance.conversations import (
     concat_examples,
     load_arc_pairs,
     load_rumoureval_posts,
+    negated_claim,
     negation_twins,
 )
 from analyzer.stance.encoder import PairTokenizer, minilm_dir
@@ -1289,6 +1290,7 @@ def write_model_dir(
     manifest = calibrate_model_dir(out_dir, data_dir, log=log)
     if config.arc_calibration_holdout:
         manifest = calibrate_long_comments(out_dir, data_dir, log=log)
+        manifest = check_claim_polarity(out_dir, data_dir, log=log)
     return manifest
 
 
@@ -1401,6 +1403,42 @@ def calibrate_long_comments(
         f"{np.round(fitted.offsets, 2).tolist()}, temperature {fitted.temperature:.3f}; "
         f"{fitted.summary()}"
     )
+    return manifest
+
+
+def check_claim_polarity(
+    out_dir: Path, data_dir: Path, *, log: Callable[[str], None] = print
+) -> dict[str, Any]:
+    """Score the shipped model on the related pairs of ARC's calibration debates as given and
+    with every claim negated (``calibration.claim_polarity``), and record it in the manifest:
+    a model that reads only the comment's tone swaps no decision. Needs a recipe that kept
+    those debates out of training."""
+    from analyzer.stance.calibration import claim_polarity  # noqa: PLC0415
+    from analyzer.stance.minilm_stance import MANIFEST_FILE, MiniLMStanceModel  # noqa: PLC0415
+
+    manifest: dict[str, Any] = json.loads((out_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    if not manifest.get("training", {}).get("config", {}).get("arc_calibration_holdout"):
+        raise ConfigError(
+            f"{out_dir} was trained on ARC's calibration debates",
+            hint="retrain with arc_calibration_holdout to measure it on unseen debates",
+        )
+    pairs = load_arc_pairs(data_dir, ("train",))  # the official test file is for reporting
+    rows = [
+        i
+        for i in arc_calibration_rows(pairs, load_arc_pairs(data_dir, ("train", "test")))
+        if negated_claim(pairs.claims[i]) is not None
+    ]
+    examples = arc_examples(pairs, rows)
+    negated = replace(examples, contexts=tuple(str(negated_claim(c)) for c in examples.contexts))
+    model = MiniLMStanceModel(out_dir)
+    check = claim_polarity(
+        model.proba(examples.segment_a(), list(examples.comments), examples.features()),
+        model.proba(negated.segment_a(), list(negated.comments), negated.features()),
+        [ARC_RELATED.index(pairs.stances[i]) for i in rows],
+    )
+    manifest["claim_polarity"] = {**asdict(check), "summary": check.summary()}
+    (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    log(f"claim polarity on the calibration debates: {check.summary()}")
     return manifest
 
 

@@ -14,6 +14,7 @@ from analyzer.stance.calibration import (
     SUPPORT,
     UNRELATED,
     calibration_report,
+    claim_polarity,
     fit_long_comment_calibration,
     fit_offsets,
     fit_offsets_for,
@@ -174,3 +175,16 @@ def test_long_comment_fit_needs_two_debates() -> None:
             default_offsets=[0.0] * 5,
             default_temperature=1.0,
         )
+
+
+def test_claim_polarity_tells_a_claim_reader_from_a_tone_reader() -> None:
+    gold = [0, 0, 1, 1, 2]  # agree, agree, disagree, disagree, discuss
+    as_given = np.eye(5)[[SUPPORT, SUPPORT, DENY, DENY, COMMENT]] * 5
+    reader = claim_polarity(
+        softmax(as_given), softmax(np.eye(5)[[DENY, DENY, SUPPORT, SUPPORT, COMMENT]] * 5), gold
+    )
+    assert reader.related_macro_f1 == reader.negated_related_macro_f1 == 1.0
+    assert (reader.polar, reader.swapped) == (4, 4)
+    tone = claim_polarity(softmax(as_given), softmax(as_given), gold)  # ignores the claim
+    assert tone.swapped == 0 and tone.negated_related_macro_f1 < 0.5
+    assert "0 of 4 support/oppose decisions swapped" in tone.summary()

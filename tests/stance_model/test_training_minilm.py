@@ -24,6 +24,7 @@ from analyzer.stance.training_minilm import (
     _save_chunks,
     build_net,
     calibrate_long_comments,
+    check_claim_polarity,
     event_folds,
     example_keys,
     fold_unit,
@@ -506,11 +507,12 @@ def test_the_labelling_pool_covers_every_recipes_training_pairs(
     assert set(example_keys(train)) <= pool
 
 
-def test_long_comment_fit_refuses_a_model_trained_on_the_calibration_debates(
-    tmp_path: Path,
+@pytest.mark.parametrize("step", [calibrate_long_comments, check_claim_polarity])
+def test_calibration_debate_steps_refuse_a_model_trained_on_those_debates(
+    tmp_path: Path, step: Any
 ) -> None:
     for item in DEFAULT_MODEL_DIR.iterdir():
         (tmp_path / item.name).write_bytes(item.read_bytes())
     with pytest.raises(ConfigError, match="trained on ARC's calibration debates") as info:
-        calibrate_long_comments(tmp_path, tmp_path / "no-data-needed")
+        step(tmp_path, tmp_path / "no-data-needed")
     assert "arc_calibration_holdout" in (info.value.hint or "")

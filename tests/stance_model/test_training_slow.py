@@ -259,6 +259,9 @@ def test_a_recipe_without_the_calibration_debates_fits_and_judges_a_long_comment
         assert model.long_comments.offsets == tuple(long["offsets"])
     else:
         assert model.long_comments is None
+    polarity = manifest["claim_polarity"]
+    assert polarity["pairs"] > 500 and 0 <= polarity["swapped"] <= polarity["polar"]
+    assert "with the claims negated" in polarity["summary"]
     # Refitting the dev offsets drops the calibration that was built on the old ones.
     refitted = calibrate_model_dir(tmp_path, data, log=lambda _: None)
     assert "long_comments" not in refitted and "long_comments_rejected" not in refitted
