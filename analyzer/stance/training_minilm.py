@@ -56,6 +56,7 @@ from analyzer.stance.conversations import (
     ARC_RELATED,
     CLASSES,
     SDQC,
+    ArcPairs,
     StanceExamples,
     arc_calibration_rows,
     arc_examples,
@@ -1342,6 +1343,24 @@ def calibrate_model_dir(
 LONG_COMMENT_CHARS = 281
 
 
+def _calibration_debate_pairs(
+    out_dir: Path, data_dir: Path
+) -> tuple[dict[str, Any], ArcPairs, list[int]]:
+    """The model's manifest and the related train-file pairs of ARC's calibration debates;
+    refuses a model whose recipe trained on those debates."""
+    from analyzer.stance.minilm_stance import MANIFEST_FILE  # noqa: PLC0415
+
+    manifest: dict[str, Any] = json.loads((out_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    if not manifest.get("training", {}).get("config", {}).get("arc_calibration_holdout"):
+        raise ConfigError(
+            f"{out_dir} was trained on ARC's calibration debates",
+            hint="retrain with arc_calibration_holdout to calibrate or check on unseen debates",
+        )
+    pairs = load_arc_pairs(data_dir, ("train",))  # the official test file is for reporting
+    rows = arc_calibration_rows(pairs, load_arc_pairs(data_dir, ("train", "test")))
+    return manifest, pairs, rows
+
+
 def calibrate_long_comments(
     out_dir: Path, data_dir: Path, *, log: Callable[[str], None] = print
 ) -> dict[str, Any]:
@@ -1353,18 +1372,8 @@ def calibrate_long_comments(
     from analyzer.stance.calibration import fit_long_comment_calibration  # noqa: PLC0415
     from analyzer.stance.minilm_stance import MANIFEST_FILE, MiniLMStanceModel  # noqa: PLC0415
 
-    manifest: dict[str, Any] = json.loads((out_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
-    if not manifest.get("training", {}).get("config", {}).get("arc_calibration_holdout"):
-        raise ConfigError(
-            f"{out_dir} was trained on ARC's calibration debates",
-            hint="retrain with arc_calibration_holdout, or keep the default calibration",
-        )
-    pairs = load_arc_pairs(data_dir, ("train",))  # the official test file is for reporting
-    rows = [
-        i
-        for i in arc_calibration_rows(pairs, load_arc_pairs(data_dir, ("train", "test")))
-        if len(pairs.bodies[i]) >= LONG_COMMENT_CHARS
-    ]
+    manifest, pairs, rows = _calibration_debate_pairs(out_dir, data_dir)
+    rows = [i for i in rows if len(pairs.bodies[i]) >= LONG_COMMENT_CHARS]
     examples = arc_examples(pairs, rows)
     model = MiniLMStanceModel(out_dir)
     logits = model.raw_logits(examples.segment_a(), list(examples.comments), examples.features())
@@ -1416,18 +1425,8 @@ def check_claim_polarity(
     from analyzer.stance.calibration import claim_polarity  # noqa: PLC0415
     from analyzer.stance.minilm_stance import MANIFEST_FILE, MiniLMStanceModel  # noqa: PLC0415
 
-    manifest: dict[str, Any] = json.loads((out_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
-    if not manifest.get("training", {}).get("config", {}).get("arc_calibration_holdout"):
-        raise ConfigError(
-            f"{out_dir} was trained on ARC's calibration debates",
-            hint="retrain with arc_calibration_holdout to measure it on unseen debates",
-        )
-    pairs = load_arc_pairs(data_dir, ("train",))  # the official test file is for reporting
-    rows = [
-        i
-        for i in arc_calibration_rows(pairs, load_arc_pairs(data_dir, ("train", "test")))
-        if negated_claim(pairs.claims[i]) is not None
-    ]
+    manifest, pairs, rows = _calibration_debate_pairs(out_dir, data_dir)
+    rows = [i for i in rows if negated_claim(pairs.claims[i]) is not None]
     examples = arc_examples(pairs, rows)
     negated = replace(examples, contexts=tuple(str(negated_claim(c)) for c in examples.contexts))
     model = MiniLMStanceModel(out_dir)
