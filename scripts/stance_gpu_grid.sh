@@ -11,7 +11,8 @@
 # seeds; dev split only; needs --teacher FILE.npz from `python -m analyzer.stance.training_minilm
 # label`, 2 min on 2 CPU cores, 0.6 MB, so the box need not carry the teacher graph);
 # scripts/stance_grid_calibration.json is the shipped recipe with ARC's calibration debates kept
-# out of training (8 seeds), so that `ship` fits the long-comment calibration. Entries are
+# out of training, alone and with negation twins (2 recipes x 8 seeds), so that `ship` fits the
+# long-comment calibration and measures claim polarity on unseen debates. Entries are
 # dealt to shards round-robin, so order them seed-major: a budget cut then drops late seeds, not
 # whole recipes. Extra args go to every shard, e.g. `--event-folds 3` to score on
 # event-held-out folds instead of the dev split.
