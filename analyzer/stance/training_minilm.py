@@ -178,6 +178,13 @@ def class_weights(examples: StanceExamples, power: float) -> FloatArray:
         if source == "rumoureval2019":
             counts[target] += 1
     sdqc = counts[: len(SDQC)]
+    if power and not sdqc.sum():
+        # Otherwise every weight would be 0 / 0 and the loss NaN from the first batch.
+        raise ConfigError(
+            "class weights come from the RumourEval replies' class counts, and the training "
+            "set has none",
+            hint="train with RumourEval replies, or set class_weight_power to 0 (equal weights)",
+        )
     weights = np.ones(len(CLASSES), dtype=np.float64)
     weights[: len(SDQC)] = (sdqc.sum() / (len(SDQC) * np.maximum(sdqc, 1.0))) ** power
     weights[CLASSES.index("unrelated")] = weights[CLASSES.index("comment")]

@@ -25,6 +25,7 @@ from analyzer.stance.training_minilm import (
     build_net,
     calibrate_long_comments,
     check_claim_polarity,
+    class_weights,
     event_folds,
     example_keys,
     fold_unit,
@@ -516,3 +517,11 @@ def test_calibration_debate_steps_refuse_a_model_trained_on_those_debates(
     with pytest.raises(ConfigError, match="trained on ARC's calibration debates") as info:
         step(tmp_path, tmp_path / "no-data-needed")
     assert "arc_calibration_holdout" in (info.value.hint or "")
+
+
+def test_class_weights_need_rumoureval_replies_unless_equal() -> None:
+    arc_only = replace(_examples(["yes", "no"], [1, 1]), sources=("arc", "arc"))
+    with pytest.raises(ConfigError, match="the training set has none") as info:
+        class_weights(arc_only, power=0.5)
+    assert "class_weight_power to 0" in (info.value.hint or "")
+    np.testing.assert_array_equal(class_weights(arc_only, power=0.0), np.ones(5, np.float32))
