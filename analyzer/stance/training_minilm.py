@@ -1307,8 +1307,8 @@ def calibrate_model_dir(
 ) -> dict[str, Any]:
     """Fit the class offsets and temperature on RumourEval dev replies with the shipped graph.
 
-    A long-comment calibration builds on these offsets, so any earlier one is dropped here;
-    ``write_model_dir`` fits it again."""
+    A long-comment calibration and the claim-polarity check build on these offsets, so earlier
+    ones are dropped here; ``write_model_dir`` redoes both."""
     from analyzer.stance.calibration import (  # noqa: PLC0415
         fit_temperature,
         product_calibration,
@@ -1317,8 +1317,8 @@ def calibrate_model_dir(
 
     manifest: dict[str, Any] = json.loads((out_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
     manifest.update(offsets=[0.0] * len(CLASSES), temperature=1.0)
-    manifest.pop("long_comments", None)
-    manifest.pop("long_comments_rejected", None)
+    for built_on_these_offsets in ("long_comments", "long_comments_rejected", "claim_polarity"):
+        manifest.pop(built_on_these_offsets, None)
     (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     model = MiniLMStanceModel(out_dir)
     dev = load_rumoureval_posts(data_dir, "dev").examples

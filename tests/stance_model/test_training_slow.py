@@ -262,6 +262,6 @@ def test_a_recipe_without_the_calibration_debates_fits_and_judges_a_long_comment
     polarity = manifest["claim_polarity"]
     assert polarity["pairs"] > 500 and 0 <= polarity["swapped"] <= polarity["polar"]
     assert "with the claims negated" in polarity["summary"]
-    # Refitting the dev offsets drops the calibration that was built on the old ones.
+    # Refitting the dev offsets drops what was built on the old ones.
     refitted = calibrate_model_dir(tmp_path, data, log=lambda _: None)
-    assert "long_comments" not in refitted and "long_comments_rejected" not in refitted
+    assert not {"long_comments", "long_comments_rejected", "claim_polarity"} & set(refitted)
