@@ -423,7 +423,13 @@ def teacher_without_calibration_debates(teacher: Path) -> bool:
 
     if not teacher.is_dir():
         return TeacherLabels.load(teacher).without_calibration_debates
-    manifest = json.loads((teacher / MANIFEST_FILE).read_text(encoding="utf-8"))
+    return _kept_calibration_debates_out(
+        json.loads((teacher / MANIFEST_FILE).read_text(encoding="utf-8"))
+    )
+
+
+def _kept_calibration_debates_out(manifest: dict[str, Any]) -> bool:
+    """Whether the recipe recorded in a model manifest kept ARC's calibration debates out."""
     return bool(manifest.get("training", {}).get("config", {}).get("arc_calibration_holdout"))
 
 
@@ -1358,7 +1364,7 @@ def _calibration_debate_pairs(
     from analyzer.stance.minilm_stance import MANIFEST_FILE  # noqa: PLC0415
 
     manifest: dict[str, Any] = json.loads((out_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
-    if not manifest.get("training", {}).get("config", {}).get("arc_calibration_holdout"):
+    if not _kept_calibration_debates_out(manifest):
         raise ConfigError(
             f"{out_dir} was trained on ARC's calibration debates",
             hint="retrain with arc_calibration_holdout to calibrate or check on unseen debates",
