@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -265,3 +268,67 @@ def test_a_recipe_without_the_calibration_debates_fits_and_judges_a_long_comment
     # Refitting the dev offsets drops what was built on the old ones.
     refitted = calibrate_model_dir(tmp_path, data, log=lambda _: None)
     assert not {"long_comments", "long_comments_rejected", "claim_polarity"} & set(refitted)
+
+
+def test_gpu_grid_script_trains_selects_and_ships_the_calibration_grid(
+    shared_dir: Path, tmp_path: Path
+) -> None:
+    """The path a lent GPU runs (scripts/stance_gpu_grid.sh, then ``ship``), shrunk to CPU
+    size: device time is scarce, so a broken step must show up here, not there."""
+    data = shared_dir / "data" / "stance"
+    repo = Path(__file__).resolve().parents[2]
+    tiny = {"epochs": 1, "max_length": 32, "num_layers": 1}
+    grid = [
+        {**entry, **tiny}
+        for entry in json.loads((repo / "scripts" / "stance_grid_calibration.json").read_text())[:2]
+    ]
+    grid_file = tmp_path / "grid.json"
+    grid_file.write_text(json.dumps(grid))
+    env = {
+        **os.environ,
+        "SHARDS": "2",
+        "PYTHON": sys.executable,
+        "DATA_DIR": str(data),
+    }
+    out = tmp_path / "grid"
+    subprocess.run(
+        ["bash", "scripts/stance_gpu_grid.sh", str(grid_file), "600", str(out), "--limit", "120"],
+        cwd=repo,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    assert sorted(p.name for p in (out / "runs").glob("results*.json")) == [
+        "results0.json",
+        "results1.json",
+    ]
+    selected = json.loads((out / "selected" / "results.json").read_text())
+    assert len(selected["runs"]) == 2 and len(selected["recipes"]) == 2  # with and without twins
+    stem = "weights32"
+    assert selected["chosen"]["32"]["files"] == sorted(
+        p.name for p in (out / "selected").glob(f"{stem}.part*")
+    )
+    model_dir = tmp_path / "model"
+    training_minilm_main(
+        [
+            "ship",
+            "--weights",
+            str(out / "selected"),
+            "--stem",
+            stem,
+            "--data-dir",
+            str(data),
+            "--out",
+            str(model_dir),
+            "--note",
+            "test",
+        ]
+    )
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    assert manifest["training"]["config"]["arc_calibration_holdout"] is True
+    assert ("long_comments" in manifest) != ("long_comments_rejected" in manifest)
+    assert manifest["claim_polarity"]["pairs"] > 500
+    model = MiniLMStanceModel(model_dir)
+    dev = load_rumoureval_posts(data, "dev").examples.subset(range(4))
+    assert model.proba(list(dev.segment_a()), list(dev.comments), dev.features()).shape == (4, 5)
