@@ -62,6 +62,7 @@ class EvidenceKind(StrEnum):
     COMMENT_GROUP = "comment_group"  # a set of comments/accounts that behave alike
     TIME_WINDOW = "time_window"  # an interval with an unusual comment rate
     ARTICLE_PASSAGE = "article_passage"  # article text the comment was judged against
+    CALIBRATION = "calibration"  # a score took a calibration other than the model's default
 
 
 @dataclass(frozen=True, slots=True)

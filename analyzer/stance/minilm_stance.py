@@ -101,6 +101,11 @@ class LongCommentCalibration:
     min_chars: int
     offsets: tuple[float, ...]
     temperature: float
+    fitted_on: str = ""  # what the offsets and temperature were fitted on, in words
+
+    def applies_to(self, lengths: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+        """Which comments, by character length, take this calibration."""
+        return np.asarray(lengths, dtype=np.int64) >= self.min_chars
 
     @classmethod
     def from_json(cls, raw: Any, n_classes: int, source: Path) -> LongCommentCalibration:
@@ -109,6 +114,7 @@ class LongCommentCalibration:
                 min_chars=int(raw["min_chars"]),
                 offsets=tuple(float(x) for x in raw["offsets"]),
                 temperature=float(raw["temperature"]),
+                fitted_on=str(raw.get("fitted_on", "")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(
@@ -285,7 +291,7 @@ class MiniLMStanceModel:
         proba = softmax((logits + self._offsets) / self.temperature)
         long = self.long_comments
         if long is not None and lengths is not None:
-            rows = np.asarray(lengths, dtype=np.int64) >= long.min_chars
+            rows = long.applies_to(lengths)
             if rows.any():
                 offsets = np.asarray(long.offsets, dtype=np.float64)
                 proba[rows] = softmax((logits[rows] + offsets) / long.temperature)
@@ -346,6 +352,19 @@ def _gate_evidence(comment: Comment, polar: float, threshold: float) -> Evidence
         comment_ids=(comment.comment_id,),
         span=Span(0, len(comment.text), comment.text),
         weight=polar,
+    )
+
+
+def _long_calibration_evidence(comment: Comment, long: LongCommentCalibration) -> Evidence:
+    """Why this comment's confidence is not on the same scale as a short reply's."""
+    source = f", fitted on {long.fitted_on}" if long.fitted_on else ""
+    return Evidence(
+        kind=EvidenceKind.CALIBRATION,
+        summary=(
+            f"scored with the long-comment calibration{source}: the comment has "
+            f"{len(comment.text)} characters, at least {long.min_chars}"
+        ),
+        comment_ids=(comment.comment_id,),
     )
 
 
@@ -464,13 +483,15 @@ class MiniLMStanceClassifier:
             else {}
         )
         results: dict[int, StanceResult] = {}
-        gate = self.model.gate
+        gate, long = self.model.gate, self.model.long_comments
         for row, i in enumerate(usable):
             label = LABEL_ORDER[int(labels[row])]
             confidence = float(scores4[row, labels[row]])
             evidence = [*spans.get(i, ()), *self._passage_evidence(comments[i], contexts[i])]
             if gate is not None and row in gate_polar:
                 evidence.append(_gate_evidence(comments[i], gate_polar[row], gate.polar_below))
+            elif long is not None and long.applies_to([len(comments[i].text)])[0]:
+                evidence.append(_long_calibration_evidence(comments[i], long))
             results[i] = StanceResult(
                 comment_id=comments[i].comment_id,
                 label=label,

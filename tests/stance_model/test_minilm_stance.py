@@ -375,6 +375,26 @@ def test_long_comments_take_their_own_calibration(tmp_path: Path, model: MiniLMS
     assert MiniLMStanceModel(tmp_path, threads=1, fast=True).long_comments is None
 
 
+def test_a_long_comment_says_it_took_the_long_comment_calibration(tmp_path: Path) -> None:
+    calibrated = {**NEUTRAL_LONG, "fitted_on": "667 ARC news comments"}
+    long_model = MiniLMStanceModel(copy_with_long_comments(tmp_path, calibrated), threads=1)
+    short_text = "Confirmed, I saw the notice at the bridge this morning."
+    long_result, short_result = classifier(long_model).predict(
+        [make_comment("l1", LONG_TEXT), make_comment("l2", short_text)], {"a1": ARTICLE}
+    )
+    (note,) = [e for e in long_result.evidence if e.kind is EvidenceKind.CALIBRATION]
+    assert note.comment_ids == ("l1",)
+    assert "fitted on 667 ARC news comments" in note.summary
+    assert f"{len(LONG_TEXT)} characters, at least 120" in note.summary
+    assert not [e for e in short_result.evidence if e.kind is EvidenceKind.CALIBRATION]
+
+
+def test_one_calibration_adds_no_calibration_evidence(model: MiniLMStanceModel) -> None:
+    (result,) = classifier(model).predict([make_comment("l1", LONG_TEXT)], {"a1": ARTICLE})
+    assert model.long_comments is None
+    assert not [e for e in result.evidence if e.kind is EvidenceKind.CALIBRATION]
+
+
 def test_a_rejected_long_comment_calibration_is_not_used(
     tmp_path: Path, model: MiniLMStanceModel
 ) -> None:
