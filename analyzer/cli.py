@@ -26,15 +26,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from analyzer.config import PACKAGE_ROOT, Settings, load_settings
+from analyzer.config import DEMO_DIR, DEMO_LABELS, PACKAGE_ROOT, Settings, load_settings
 from analyzer.errors import AnalyzerError, ConfigError
 from analyzer.export import OutputFormat, write_json, write_result
 from analyzer.model import AnalysisResult, CommentAnalysis, Corpus, Severity
 from analyzer.service_cli import register as register_service_commands
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
-DEMO_DIR = PACKAGE_ROOT.parent / "data" / "demo"
-DEMO_LABELS = PACKAGE_ROOT.parent / "data" / "demo-labels.csv"  # hand labels for every demo comment
 SUMMARY_ROWS = 25
 
 app = typer.Typer(
@@ -545,14 +543,18 @@ def evaluate_stance(
     dataset: Annotated[
         str,
         typer.Option(
-            help="rumoureval2019 (SDQC), arc (claims) or ruw (target stance toward Russia and "
-            "Ukraine; evaluation only)."
+            help="rumoureval2019 (SDQC), arc (claims), ruw (target stance toward Russia and "
+            "Ukraine; evaluation only) or demo (the shipped demo's hand-labelled news comments, "
+            "the product's own labels; needs no --data-dir)."
         ),
     ] = "rumoureval2019",
     split: Annotated[
         str,
-        typer.Option(help="rumoureval2019: train|dev|test; arc: test|leave-debate-out; ruw: test."),
-    ] = "test",
+        typer.Option(
+            help="rumoureval2019: train|dev|test; arc: test|leave-debate-out; ruw: test; "
+            "demo: all. Default: test (demo: all)."
+        ),
+    ] = "",
     model: Annotated[
         str, typer.Option(help="Registered stance classifier; default: the configured one.")
     ] = "",

@@ -21,6 +21,9 @@ from analyzer.errors import ConfigError
 
 ENV_PREFIX = "ANALYZER_"
 PACKAGE_ROOT = Path(__file__).resolve().parent
+# The demo corpus and its hand labels, written for this project (data/demo/README.md).
+DEMO_DIR = PACKAGE_ROOT.parent / "data" / "demo"
+DEMO_LABELS = PACKAGE_ROOT.parent / "data" / "demo-labels.csv"
 DEFAULT_MODELS_DIR = PACKAGE_ROOT.parent / "data" / "models"
 
 

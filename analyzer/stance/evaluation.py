@@ -14,6 +14,10 @@ off), and the product labels are mapped back to the dataset's scheme.
 - ``arc``: each claim is an article, each reader comment a comment. ``--split test`` is the
   official (in-topic) test, 4 classes; ``--split leave-debate-out`` holds out whole debates
   (conversations.py) and scores the related pairs only (agree/disagree/discuss, 3 classes).
+- ``demo``: the shipped demo corpus (data/demo/), read as ``analyze`` reads it, against its
+  hand labels (data/demo-labels.csv): the product's own four labels toward each article's
+  central claim, on news comments. Written by this project and small (131 comments), but the
+  only set here labelled in the product's scheme; split ``all``.
 
 Outputs a JSON result and a PNG (confusion matrices, plus a reliability diagram where the
 classifier gives probabilities).
@@ -21,6 +25,7 @@ classifier gives probabilities).
 
 from __future__ import annotations
 
+import csv
 import json
 import time
 from collections.abc import Sequence
@@ -31,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analyzer.config import Settings, load_settings
+from analyzer.config import DEMO_DIR, DEMO_LABELS, Settings, load_settings
 from analyzer.errors import DataError
 from analyzer.model import AnalysisResult, Article, Comment, Corpus, StanceResult
 from analyzer.stance.calibration import CalibrationReport, calibration_report, reliability_plot
@@ -39,7 +44,9 @@ from analyzer.stance.conversations import SDQC, ArcPairs, load_arc_pairs, negate
 from analyzer.stance.datasets import RUMOUREVAL_FILE, to_sdqc
 from analyzer.stance.training import ClassificationMetrics, classification_metrics
 
-DATASETS: tuple[str, ...] = ("rumoureval2019", "arc", "ruw")
+DATASETS: tuple[str, ...] = ("rumoureval2019", "arc", "ruw", "demo")
+DEFAULT_SPLIT = {"rumoureval2019": "test", "arc": "test", "ruw": "test", "demo": "all"}
+PRODUCT_LABELS = ("support", "oppose", "neutral", "unrelated")
 WINNER_ALL_POSTS = 0.6187  # BLCU_NLP, SemEval-2019 task 7A (published)
 
 
@@ -335,9 +342,79 @@ def evaluate_arc(
     )
 
 
+def read_demo_labels(path: Path) -> dict[str, str]:
+    """``comment_id -> stance`` from the demo's label file; a bad row is named, not skipped."""
+    labels: dict[str, str] = {}
+    with path.open(encoding="utf-8", newline="") as stream:
+        for line, row in enumerate(csv.DictReader(stream), start=2):
+            stance = (row.get("stance") or "").strip()
+            if stance not in PRODUCT_LABELS or not row.get("comment_id"):
+                raise DataError(
+                    f"{path}, line {line}: stance {stance!r} for comment "
+                    f"{row.get('comment_id')!r} is not one of {', '.join(PRODUCT_LABELS)}",
+                    hint="fix the row in data/demo/build_demo.py and rerun it",
+                )
+            labels[row["comment_id"]] = stance
+    return labels
+
+
+def evaluate_demo(
+    split: str,
+    model: str,
+    settings: Settings | None = None,
+    *,
+    demo_dir: Path = DEMO_DIR,
+    labels_path: Path = DEMO_LABELS,
+) -> EvaluationResult:
+    from analyzer.ingest import read_corpus  # noqa: PLC0415
+
+    if split != "all":
+        raise DataError(f"unknown demo split '{split}'", hint="the demo has one split: all")
+    settings = stance_only_settings(model, settings)
+    corpus = read_corpus([demo_dir], params=settings.ingest)
+    labels = read_demo_labels(labels_path)
+    unlabelled = [c.comment_id for c in corpus.comments if c.comment_id not in labels]
+    if unlabelled:
+        raise DataError(
+            f"{labels_path}: no label for {len(unlabelled)} demo comment(s), e.g. "
+            f"{', '.join(unlabelled[:3])}",
+            hint="rerun python data/demo/build_demo.py, which writes corpus and labels together",
+        )
+    stances, seconds = stance_by_comment(corpus, settings)
+    ordered = [stances[c.comment_id] for c in corpus.comments]
+    gold = [labels[c.comment_id] for c in corpus.comments]
+    articles = len({c.article_id for c in corpus.comments})
+    return EvaluationResult(
+        dataset="demo",
+        split=split,
+        model=model,
+        metrics=(
+            classification_metrics(
+                "demo news comments, product labels (4-class)",
+                gold,
+                [str(s.label) for s in ordered],
+                PRODUCT_LABELS,
+            ),
+        ),
+        calibration=_calibration(ordered, gold),
+        seconds=seconds,
+        comments_per_second=len(ordered) / max(seconds, 1e-9),
+        notes=(
+            f"{len(ordered)} comments on {articles} fictional news articles, written and "
+            "hand-labelled by this project (data/demo/README.md): stance toward each article's "
+            "central claim; never used to train or tune a model. Small: read the per-class "
+            "counts before the averages",
+        ),
+    )
+
+
 def evaluate(
     dataset: str, split: str, model: str, data_dir: Path, settings: Settings | None = None
 ) -> EvaluationResult:
+    """Score ``model`` on ``dataset``; an empty ``split`` means the dataset's usual one."""
+    split = split or DEFAULT_SPLIT.get(dataset, "")
+    if dataset == "demo":  # shipped with the repository; data_dir is not read
+        return evaluate_demo(split, model, settings)
     if dataset == "rumoureval2019":
         return evaluate_rumoureval(data_dir, split, model, settings)
     if dataset == "arc":

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from analyzer.config import Settings
+from analyzer.errors import DataError
 from analyzer.model import Corpus, StanceResult
 from analyzer.stance import evaluation
 from analyzer.stance.evaluation import evaluate, format_result
@@ -85,3 +86,34 @@ def test_the_negated_pass_shows_the_model_the_negated_claims(
     assert titles["The central library will open on Sundays"] == (
         "The central library will not open on Sundays"
     )
+
+
+def test_demo_is_scored_in_the_products_own_labels_against_its_hand_labels() -> None:
+    result = evaluate("demo", "", "tfidf_baseline", Path("unused"))
+    (block,) = result.metrics
+    assert (result.dataset, result.split) == ("demo", "all")
+    assert block.labels == ("support", "oppose", "neutral", "unrelated")
+    labels = evaluation.read_demo_labels(evaluation.DEMO_LABELS)
+    assert block.n == len(labels) == sum(map(sum, block.confusion))
+    gold_counts = {label: list(labels.values()).count(label) for label in block.labels}
+    assert [sum(row) for row in block.confusion] == [gold_counts[k] for k in block.labels]
+    assert result.calibration is not None
+    assert "hand-labelled by this project" in format_result(result)
+
+
+def test_demo_labels_name_the_bad_row_and_the_missing_comment(tmp_path: Path) -> None:
+    bad = tmp_path / "labels.csv"
+    bad.write_text("comment_id,article_id,stance,coordination\nc1,a1,agree,organic\n")
+    with pytest.raises(DataError, match=r"line 2: stance 'agree' for comment 'c1'"):
+        evaluation.read_demo_labels(bad)
+    partial = tmp_path / "partial.csv"
+    labels = evaluation.read_demo_labels(evaluation.DEMO_LABELS)
+    dropped = sorted(labels)[0]
+    partial.write_text(
+        "comment_id,article_id,stance,coordination\n"
+        + "".join(f"{k},a,{v},organic\n" for k, v in labels.items() if k != dropped)
+    )
+    with pytest.raises(DataError, match=rf"no label for 1 demo comment\(s\), e\.g\. {dropped}"):
+        evaluation.evaluate_demo("all", "tfidf_baseline", labels_path=partial)
+    with pytest.raises(DataError, match="the demo has one split: all"):
+        evaluate("demo", "test", "tfidf_baseline", Path("unused"))
