@@ -380,6 +380,15 @@ def evaluate_demo(
             f"{', '.join(unlabelled[:3])}",
             hint="rerun python data/demo/build_demo.py, which writes corpus and labels together",
         )
+    read = {c.comment_id for c in corpus.comments}
+    unread = sorted(set(labels) - read)
+    if unread:  # ingest dropped them: scoring the rest would overstate what was measured
+        problems = "; ".join(str(issue) for issue in corpus.issues[:2])
+        raise DataError(
+            f"{demo_dir}: {len(unread)} labelled demo comment(s) were not read, e.g. "
+            f"{', '.join(unread[:3])}" + (f" ({problems})" if problems else ""),
+            hint="rerun python data/demo/build_demo.py, which writes corpus and labels together",
+        )
     stances, seconds = stance_by_comment(corpus, settings)
     ordered = [stances[c.comment_id] for c in corpus.comments]
     gold = [labels[c.comment_id] for c in corpus.comments]

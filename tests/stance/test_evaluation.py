@@ -115,5 +115,15 @@ def test_demo_labels_name_the_bad_row_and_the_missing_comment(tmp_path: Path) ->
     )
     with pytest.raises(DataError, match=rf"no label for 1 demo comment\(s\), e\.g\. {dropped}"):
         evaluation.evaluate_demo("all", "tfidf_baseline", labels_path=partial)
+    extra = tmp_path / "extra.csv"
+    extra.write_text(
+        "comment_id,article_id,stance,coordination\n"
+        + "".join(f"{k},a,{v},organic\n" for k, v in labels.items())
+        + "ghost-1,a,neutral,organic\n"
+    )
+    with pytest.raises(
+        DataError, match=r"1 labelled demo comment\(s\) were not read, e\.g\. ghost-1"
+    ):
+        evaluation.evaluate_demo("all", "tfidf_baseline", labels_path=extra)
     with pytest.raises(DataError, match="the demo has one split: all"):
         evaluate("demo", "test", "tfidf_baseline", Path("unused"))
