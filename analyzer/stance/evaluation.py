@@ -383,7 +383,7 @@ def evaluate_demo(
     read = {c.comment_id for c in corpus.comments}
     unread = sorted(set(labels) - read)
     if unread:  # ingest dropped them: scoring the rest would overstate what was measured
-        problems = "; ".join(str(issue) for issue in corpus.issues[:2])
+        problems = "; ".join(issue.describe() for issue in corpus.issues[:2])
         raise DataError(
             f"{demo_dir}: {len(unread)} labelled demo comment(s) were not read, e.g. "
             f"{', '.join(unread[:3])}" + (f" ({problems})" if problems else ""),
