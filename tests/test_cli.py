@@ -164,3 +164,13 @@ def test_train_stance_rejects_a_bad_distillation_setup_before_training(
     assert result.exit_code == EXIT_USAGE
     assert message in result.output
     assert not out.exists()
+
+
+def test_demo_prints_its_stance_agreement_next_to_a_constant_answer(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code in (EXIT_OK, EXIT_PARTIAL), result.output
+    text = " ".join(result.output.split())  # rich wraps long lines
+    # data/demo-labels.csv: 50 of the 131 comments are labelled oppose, the commonest label.
+    assert "stance agreement with the hand labels:" in text
+    assert "always 'oppose', the commonest label, would get 50/131" in text
+    assert "evaluate stance --dataset demo" in text
