@@ -16,7 +16,7 @@ import hashlib
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -468,14 +468,10 @@ def negation_twins(examples: StanceExamples, fraction: float, seed: int) -> Stan
     negated = {c: negated_claim(c) for c in {examples.contexts[i] for i in chosen}}
     kept = [i for i in chosen if negated[examples.contexts[i]] is not None]
     twins = examples.subset(kept)
-    return StanceExamples(
+    return replace(
+        twins,
         contexts=tuple(str(negated[c]) for c in twins.contexts),
-        comments=twins.comments,
-        parents=twins.parents,
-        depths=twins.depths,
         targets=tuple(swapped.get(t, t) for t in twins.targets),
-        sources=twins.sources,
-        group_ids=twins.group_ids,
     )
 
 
