@@ -39,14 +39,18 @@ import pandas as pd
 from analyzer.config import DEMO_DIR, DEMO_LABELS, Settings, load_settings
 from analyzer.errors import DataError
 from analyzer.model import AnalysisResult, Article, Comment, Corpus, StanceResult
-from analyzer.stance.calibration import CalibrationReport, calibration_report, reliability_plot
+from analyzer.stance.calibration import (
+    PRODUCT_LABELS,
+    CalibrationReport,
+    calibration_report,
+    reliability_plot,
+)
 from analyzer.stance.conversations import SDQC, ArcPairs, load_arc_pairs, negated_claim
 from analyzer.stance.datasets import RUMOUREVAL_FILE, to_sdqc
 from analyzer.stance.training import ClassificationMetrics, classification_metrics
 
 DATASETS: tuple[str, ...] = ("rumoureval2019", "arc", "ruw", "demo")
 DEFAULT_SPLIT = {"rumoureval2019": "test", "arc": "test", "ruw": "test", "demo": "all"}
-PRODUCT_LABELS = ("support", "oppose", "neutral", "unrelated")
 WINNER_ALL_POSTS = 0.6187  # BLCU_NLP, SemEval-2019 task 7A (published)
 
 
