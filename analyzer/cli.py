@@ -449,6 +449,33 @@ def train_stance_baseline(
     out.print(report.summary())
 
 
+@train_app.command("relevance")
+def train_relevance(
+    data_dir: Annotated[
+        Path,
+        typer.Option(help="Folder with arc/ (from ../shared/data/stance)."),
+    ] = SHARED_STANCE_DATA,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the curve is written.")] = (
+        PACKAGE_ROOT.parent / "data" / "models" / "relevance"
+    ),
+    sentence_model_dir: Annotated[
+        Path | None,
+        typer.Option(help="Sentence encoder; default the shipped data/models/minilm_sentence."),
+    ] = None,
+) -> None:
+    """Fit the relatedness curve of stance.relevance_check on ARC pairs and write its card."""
+    from analyzer.stance.training_relevance import train_relevance as train
+
+    try:
+        with err.status("fitting relevance curve") as status:
+            report = train(
+                data_dir, out_dir, sentence_model_dir=sentence_model_dir, on_progress=status.update
+            )
+    except AnalyzerError as exc:
+        raise _fail(exc) from None
+    out.print(report.summary())
+
+
 @train_app.command("stance")
 def train_stance(
     data_dir: Annotated[

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from analyzer.errors import ConfigError
@@ -169,8 +177,38 @@ class StanceParams(Params):
             "(docs/benchmarks.md)."
         ),
     )
+    relevance_check: bool = Field(
+        False,
+        description=(
+            "minilm_stance only: decide relatedness first. A comment whose sentence embedding "
+            "comes close to nothing in its article (title + lead, body sentences) is labelled "
+            "'unrelated', with 'relevance' evidence (curve: data/models/relevance, fitted on "
+            "ARC pairs for a 16% off-topic rate). Opt-in: it catches about half of the "
+            "comments moved to another news article, but calls short replies such as 'fake' "
+            "unrelated (RumourEval dev replies 0.509 -> 0.500; docs/stance-model.md). Needs "
+            "context_selection='embedding' (the same encoder, one pass)."
+        ),
+    )
+    relevance_model_dir: Path | None = Field(
+        None,
+        description="Relevance curve folder; None uses the shipped data/models/relevance.",
+    )
     targets: TargetStanceParams = TargetStanceParams()
     reply_agreement: ReplyAgreementParams = ReplyAgreementParams()
+
+    @model_validator(mode="after")
+    def _relevance_needs_embeddings(self) -> StanceParams:
+        if (
+            self.model == "minilm_stance"
+            and self.relevance_check
+            and self.context_selection == "lexical"
+        ):
+            raise ValueError(
+                "relevance_check scores comments with the sentence encoder of "
+                "context_selection='embedding', but context_selection is 'lexical'; set "
+                "context_selection='embedding', or relevance_check=false"
+            )
+        return self
 
 
 class NearDuplicateParams(Params):

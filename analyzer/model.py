@@ -63,6 +63,7 @@ class EvidenceKind(StrEnum):
     TIME_WINDOW = "time_window"  # an interval with an unusual comment rate
     ARTICLE_PASSAGE = "article_passage"  # article text the comment was judged against
     CALIBRATION = "calibration"  # a score took a calibration other than the model's default
+    RELEVANCE = "relevance"  # how close a comment came to its article's text
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,3 +52,16 @@ def test_malformed_json_value_is_a_config_error(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("ANALYZER_COORDINATION__DETECTORS", "[near_duplicate")
     with pytest.raises(ConfigError, match="invalid settings"):
         load_settings()
+
+
+def test_relevance_check_without_sentence_embeddings_fails_at_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ANALYZER_STANCE__MODEL", "minilm_stance")
+    monkeypatch.setenv("ANALYZER_STANCE__CONTEXT_SELECTION", "lexical")
+    assert not load_settings().stance.relevance_check  # opt-in: lexical alone is fine
+    monkeypatch.setenv("ANALYZER_STANCE__RELEVANCE_CHECK", "true")
+    with pytest.raises(
+        ConfigError, match="context_selection='embedding', or relevance_check=false"
+    ):
+        load_settings()

@@ -114,9 +114,28 @@ class Passage:
 
 
 @dataclass(frozen=True, slots=True)
+class ArticleMatch:
+    """How close a comment comes to its article: the best cosine between the comment and the
+    article's head (title + lead) or any body sentence. ``start``/``end`` index
+    ``Article.text`` for a body sentence; None for the head, which includes the title."""
+
+    similarity: float
+    text: str
+    units: int  # how many article units (head + body sentences) the comment was compared with
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleContext:
     text: str
     passages: tuple[Passage, ...]  # body sentences chosen for relevance (beyond title and lead)
+    match: ArticleMatch | None = None  # measured only when asked (relevance check)
+
+
+def sentence_texts(text: str) -> list[str]:
+    """The sentences of a text, whitespace collapsed, as context selection splits them."""
+    return [" ".join(m.group().split()) for m in _SENTENCE.finditer(text) if m.group().strip()]
 
 
 class ArticleSentences:
@@ -144,6 +163,21 @@ class ArticleSentences:
     @property
     def texts(self) -> list[str]:
         return [s.text for s in self.rest]
+
+    @property
+    def units(self) -> list[str]:
+        """What a comment's relevance is measured against: the head, then the body sentences."""
+        return [self.head, *self.texts] if self.head else []
+
+    def match(self, similarities: FloatArray) -> ArticleMatch:
+        """The best of a comment's similarities to ``units``."""
+        best = int(np.argmax(similarities))
+        score = float(similarities[best])
+        units = len(similarities)
+        if best == 0:
+            return ArticleMatch(score, self.head, units)
+        passage = self.rest[best - 1]
+        return ArticleMatch(score, passage.text, units, passage.start, passage.end)
 
     def verbatim(self) -> ArticleContext:
         return ArticleContext(self.whole, ())
@@ -303,13 +337,21 @@ class ContextSelector:
         self.ranker = ranker
 
     def contexts(
-        self, comments: Sequence[Comment], articles: Mapping[str, Article]
+        self,
+        comments: Sequence[Comment],
+        articles: Mapping[str, Article],
+        *,
+        measure_relevance: bool = False,
     ) -> list[ArticleContext]:
         """One context per comment, in input order. Short articles are used verbatim and are
-        never ranked; the comments of long articles are ranked in one batch."""
+        never ranked; the comments of long articles are ranked in one batch. With
+        ``measure_relevance`` every comment is also scored against its article's head and body
+        sentences in that same batch (``ArticleContext.match``), short articles included."""
+        if measure_relevance and not isinstance(self.ranker, EmbeddingRanker):
+            raise TypeError("relevance is measured with the embedding ranker only")
         split: dict[str, ArticleSentences] = {}
         found: dict[int, ArticleContext] = {}
-        waiting: dict[str, list[int]] = {}  # long article id -> indexes of its comments
+        waiting: dict[str, list[int]] = {}  # article id -> indexes of its comments to score
         for i, comment in enumerate(comments):
             sentences = split.get(comment.article_id)
             if sentences is None:
@@ -319,15 +361,27 @@ class ContextSelector:
                 found[i] = sentences.verbatim()
             elif not sentences.rest:  # a long title or lead and nothing else: nothing to rank
                 found[i] = sentences.context(np.zeros(0), self.ranker.min_similarity)
-            else:
+            if i not in found or (measure_relevance and sentences.units):
                 waiting.setdefault(comment.article_id, []).append(i)
         article_ids = list(waiting)
+        # With relevance, column 0 is the head and the body sentences follow.
         matrices = self.ranker.similarities(
-            [(split[a].texts, [comments[i].text for i in waiting[a]]) for a in article_ids]
+            [
+                (
+                    split[a].units if measure_relevance else split[a].texts,
+                    [comments[i].text for i in waiting[a]],
+                )
+                for a in article_ids
+            ]
         )
         for article_id, matrix in zip(article_ids, matrices, strict=True):
+            sentences = split[article_id]
+            body = matrix[:, 1:] if measure_relevance else matrix
             for row, i in enumerate(waiting[article_id]):
-                found[i] = split[article_id].context(matrix[row], self.ranker.min_similarity)
+                context = found.get(i) or sentences.context(body[row], self.ranker.min_similarity)
+                if measure_relevance:
+                    context = replace(context, match=sentences.match(matrix[row]))
+                found[i] = context
         return [found[i] for i in range(len(comments))]
 
     def select(self, article: Article | None, comment_text: str) -> ArticleContext:

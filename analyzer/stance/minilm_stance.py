@@ -16,6 +16,9 @@ Around the model:
 - evidence: for support/oppose comments of several sentences, the sentence whose removal lowers
   the label's probability most (leave-one-sentence-out over the sentences inside the model's
   input window), with character offsets;
+- relatedness first (relevance.py, ``stance.relevance_check``): a comment whose sentence
+  embedding comes close to nothing in its article is ``unrelated``, with ``relevance`` evidence
+  naming the closest article text and its similarity;
 - abstention below ``abstain_below`` confidence.
 
 Inference needs onnxruntime, tokenizers and lingua only (the ``stance`` extra); they are
@@ -68,6 +71,7 @@ from analyzer.stance.calibration import (
 from analyzer.stance.cascade import LexicalGate, baseline_outputs, gate_inputs
 from analyzer.stance.context import (
     ArticleContext,
+    ArticleMatch,
     ContextSelector,
     EmbeddingRanker,
     SentenceRanker,
@@ -76,6 +80,12 @@ from analyzer.stance.context import (
 from analyzer.stance.encoder import PairTokenizer, join_context
 from analyzer.stance.features import FEATURE_NAMES, conversation_features
 from analyzer.stance.language import LanguageGate, LanguageVerdict
+from analyzer.stance.relevance import (
+    DEFAULT_RELEVANCE_DIR,
+    RelevanceCurve,
+    curve_checksum,
+    with_relevance,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -88,6 +98,7 @@ CARD_FILE = "MODEL_CARD.md"
 DEFAULT_MODEL_DIR = DEFAULT_MODELS_DIR / "minilm_stance"
 LABEL_ORDER: tuple[StanceLabel, ...] = tuple(StanceLabel(label) for label in PRODUCT_LABELS)
 MAX_EXPLAINED_SENTENCES = 8
+UNRELATED_COLUMN = LABEL_ORDER.index(StanceLabel.UNRELATED)
 DEFAULT_BATCH_SIZE = 8  # the fused int8 graph: 220 pairs/s at 8, 203 at 32 (2 cores, MODEL_CARD.md)
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
 
@@ -368,6 +379,33 @@ def _long_calibration_evidence(comment: Comment, long: LongCommentCalibration) -
     )
 
 
+def _relevance_evidence(
+    comment: Comment, context: ArticleContext, curve: RelevanceCurve, method: str
+) -> Evidence:
+    """Why a comment is ``unrelated``: nothing in its article comes close to it."""
+    match = context.match
+    assert match is not None  # only comments with a measured match are rescored
+    where = (
+        "the title and lead"
+        if match.start is None
+        else f"article characters {match.start}-{match.end}"
+    )
+    return Evidence(
+        kind=EvidenceKind.RELEVANCE,
+        summary=(
+            f"off the article's topic: the closest article text, '{match.text[:160]}' ({where}), "
+            f"has {method} similarity {match.similarity:.2f}, below "
+            f"{float(curve.threshold(match.units)):.2f}, where off-topic becomes likelier than "
+            f"on-topic for an article of {match.units} sentence(s) "
+            f"(at {curve.prior:.0%} off-topic comments)"
+        ),
+        comment_ids=(comment.comment_id,),
+        article_ids=(comment.article_id,),
+        span=None if match.start is None else Span(match.start, match.end or 0, match.text),
+        similarity=match.similarity,
+    )
+
+
 def thread_structure(comments: Sequence[Comment]) -> _Thread:
     """Parent text and depth (1 = top-level comment) from ``parent_id`` links inside the batch."""
     by_id = {c.comment_id: c for c in comments}
@@ -406,6 +444,8 @@ class MiniLMStanceClassifier:
         explain: bool = True,
         language_gate: LanguageGate | None = None,
         context_ranker: SentenceRanker | None = None,
+        relevance: RelevanceCurve | None = None,
+        relevance_checksum: str | None = None,
     ) -> None:
         self.model = model
         self.context_chars = min(context_chars, model.manifest.context_chars)
@@ -414,6 +454,14 @@ class MiniLMStanceClassifier:
         self.language_gate = language_gate or LanguageGate()
         # None: the shipped sentence encoder, loaded when a long article first needs it.
         self.context = ContextSelector(self.context_chars, context_ranker or EmbeddingRanker())
+        if relevance is not None and not isinstance(self.context.ranker, EmbeddingRanker):
+            raise ModelError(
+                "the relevance check scores with the context selection's sentence encoder, "
+                f"but context selection is '{self.context.ranker.name}'",
+                hint="set stance.context_selection='embedding', or stance.relevance_check=false",
+            )
+        self.relevance = relevance
+        self.relevance_checksum = relevance_checksum
 
     @property
     def checksum(self) -> str | None:
@@ -427,8 +475,18 @@ class MiniLMStanceClassifier:
             version=ranker.version,
             checksum=ranker.checksum,
         )
+        parts = [context]
+        if self.relevance is not None:
+            parts.append(
+                ComponentInfo(
+                    kind="stance_relevance",
+                    name="embedding_relevance",
+                    version=self.relevance.version,
+                    checksum=self.relevance_checksum,
+                )
+            )
         if self.model.gate is None:
-            return (context,)
+            return tuple(parts)
         # stance.fast: the lexical gate labels some comments from the TF-IDF baseline's output
         gate = ComponentInfo(
             kind="stance_gate",
@@ -436,7 +494,7 @@ class MiniLMStanceClassifier:
             version=TfidfBaselineClassifier.version,
             checksum=self.model.baseline_checksum,
         )
-        return (context, gate)
+        return (*parts, gate)
 
     @classmethod
     def from_params(cls, params: StanceParams) -> MiniLMStanceClassifier:
@@ -446,23 +504,30 @@ class MiniLMStanceClassifier:
         ranker = make_ranker(
             params.context_selection, model_dir=params.sentence_model_dir, threads=params.threads
         )
+        relevance_dir = params.relevance_model_dir or DEFAULT_RELEVANCE_DIR
+        relevance = RelevanceCurve.read(relevance_dir) if params.relevance_check else None
         classifier = cls(
             model,
             context_chars=params.context_chars,
             abstain_below=params.abstain_below,
             explain=params.explain,
             context_ranker=ranker,
+            relevance=relevance,
+            relevance_checksum=curve_checksum(relevance_dir) if relevance else None,
         )
         # The pipeline loads everything once, at start-up: a missing model fails here (the
         # sentence encoder first, as lingua takes seconds to load).
         ranker.load()
+        if relevance is not None:
+            relevance.check_encoder(ranker.checksum, where="stance.relevance_check")
         classifier.language_gate.load()
         return classifier
 
     @property
     def model_id(self) -> str:
         fast = "+fast" if self.model.gate is not None else ""
-        return f"{self.name}@{self.version}{fast}"
+        relevance = "+relevance" if self.relevance is not None else ""
+        return f"{self.name}@{self.version}{fast}{relevance}"
 
     def predict(
         self, comments: Sequence[Comment], articles: Mapping[str, Article]
@@ -475,6 +540,13 @@ class MiniLMStanceClassifier:
         verdicts, contexts, usable = inputs.verdicts, inputs.contexts, inputs.usable
         segment_a, features = inputs.segment_a, inputs.features
         scores4 = product_scores(proba5)
+        relevant = self._relevance_by_row(usable, contexts)
+        if self.relevance is not None and relevant:
+            rows = list(relevant)
+            g = self.relevance.probability(
+                [m.similarity for m in relevant.values()], [m.units for m in relevant.values()]
+            )
+            scores4[rows] = with_relevance(scores4[rows], UNRELATED_COLUMN, g)
         asks = questioning_scores(proba5)
         labels = scores4.argmax(axis=1) if usable else np.zeros(0, dtype=np.int64)
         spans = (
@@ -492,6 +564,12 @@ class MiniLMStanceClassifier:
                 evidence.append(_gate_evidence(comments[i], gate_polar[row], gate.polar_below))
             elif long is not None and long.applies_to([len(comments[i].text)])[0]:
                 evidence.append(_long_calibration_evidence(comments[i], long))
+            if self.relevance is not None and label is StanceLabel.UNRELATED and row in relevant:
+                evidence.append(
+                    _relevance_evidence(
+                        comments[i], contexts[i], self.relevance, self.context.ranker.name
+                    )
+                )
             results[i] = StanceResult(
                 comment_id=comments[i].comment_id,
                 label=label,
@@ -512,6 +590,17 @@ class MiniLMStanceClassifier:
             results[i] if i in results else self._unsupported(comments[i], verdicts[i])
             for i in range(len(comments))
         ]
+
+    def _relevance_by_row(
+        self, usable: Sequence[int], contexts: Sequence[ArticleContext]
+    ) -> dict[int, ArticleMatch]:
+        """Row -> how close its comment came to its article, for the comments measured (none
+        without the check; with ``stance.fast``, only the comments the encoder read)."""
+        if self.relevance is None:
+            return {}
+        return {
+            row: match for row, i in enumerate(usable) if (match := contexts[i].match) is not None
+        }
 
     def _proba5(
         self, comments: Sequence[Comment], articles: Mapping[str, Article], inputs: PairInputs
@@ -542,7 +631,11 @@ class MiniLMStanceClassifier:
         rows = np.flatnonzero(hard)
         if gate is not None and len(rows):
             read = [int(r) for r in rows]
-            contexts = self.context.contexts([comments[inputs.usable[r]] for r in read], articles)
+            contexts = self.context.contexts(
+                [comments[inputs.usable[r]] for r in read],
+                articles,
+                measure_relevance=self.relevance is not None,
+            )
             inputs = inputs.with_contexts(read, contexts)
         if len(rows):
             proba5[rows] = self.model.proba(
@@ -567,7 +660,11 @@ class MiniLMStanceClassifier:
         usable = tuple(i for i, v in enumerate(verdicts) if v.supported)
         contexts = [ArticleContext("", ())] * len(comments)
         if with_context:
-            found = self.context.contexts([comments[i] for i in usable], articles)
+            found = self.context.contexts(
+                [comments[i] for i in usable],
+                articles,
+                measure_relevance=self.relevance is not None,
+            )
             for i, context in zip(usable, found, strict=True):
                 contexts[i] = context
         return PairInputs(

@@ -159,6 +159,48 @@ def test_embedding_batches_sentences_and_comments(encoder: OnnxSentenceEncoder) 
     assert contexts[3].text == "" and contexts[3].passages == ()
 
 
+@needs_sentence_encoder
+def test_relevance_is_measured_in_the_same_batch_for_short_and_long_articles(
+    encoder: OnnxSentenceEncoder,
+) -> None:
+    ranker, counting = embedding_ranker(encoder)
+    short = Article(article_id="s", title="Bridge closes", text="Repairs start Monday.")
+    comments = [
+        make_comment("p1", PARAPHRASE, article_id="h1"),
+        make_comment("p2", "When do the bridge repairs start?", article_id="s"),
+        make_comment("p3", "no article", article_id="missing"),
+    ]
+    plain = ContextSelector(300, ranker).contexts(comments, {"h1": HARBOUR, "s": short})
+    calls_plain = list(counting.calls)
+    measured = ContextSelector(300, ranker).contexts(
+        comments, {"h1": HARBOUR, "s": short}, measure_relevance=True
+    )
+    # One call for the units of both articles (heads included), one for the two comments.
+    units = len(ArticleSentences(HARBOUR, 300).units) + len(ArticleSentences(short, 300).units)
+    assert counting.calls[len(calls_plain) :] == [units, 2]
+    assert [c.match for c in plain] == [None, None, None]
+    harbour, bridge, missing = measured
+    assert harbour.match is not None and harbour.match.text == DREDGING
+    assert harbour.match.units == len(ArticleSentences(HARBOUR, 300).units)
+    assert harbour.match.start is not None and harbour.match.end is not None
+    assert HARBOUR.text[harbour.match.start : harbour.match.end].strip() == DREDGING
+    assert harbour.passages[0].text == DREDGING  # the context is chosen as before
+    # The short article stays verbatim; its head (title + lead) is its only unit.
+    assert bridge.text == "Bridge closes. Repairs start Monday."
+    assert bridge.match is not None and bridge.match.units == 1
+    assert (
+        bridge.match.start is None and bridge.match.text == "Bridge closes. Repairs start Monday."
+    )
+    assert missing.match is None  # nothing to compare with
+
+
+def test_relevance_needs_the_embedding_ranker() -> None:
+    with pytest.raises(TypeError, match="embedding ranker"):
+        ContextSelector(300, LexicalRanker()).contexts(
+            [make_comment("c", "x", article_id="a1")], {"a1": LONG}, measure_relevance=True
+        )
+
+
 def test_missing_article_gives_empty_context() -> None:
     assert ContextSelector(300, LexicalRanker()).select(None, "hello").text == ""
 

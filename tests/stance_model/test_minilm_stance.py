@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +21,16 @@ from analyzer.coordination.sentence_encoder import DEFAULT_SENTENCE_MODEL_DIR
 from analyzer.errors import ModelError
 from analyzer.model import EvidenceKind, StanceLabel
 from analyzer.stance.cascade import baseline_outputs, gate_inputs
-from analyzer.stance.context import EmbeddingRanker, LexicalRanker
+from analyzer.stance.context import ArticleContext, ArticleMatch, EmbeddingRanker, LexicalRanker
 from analyzer.stance.language import LanguageGate, LanguageVerdict
 from analyzer.stance.minilm_stance import (
     DEFAULT_MODEL_DIR,
     MiniLMStanceClassifier,
     MiniLMStanceModel,
+    _relevance_evidence,
     thread_structure,
 )
+from analyzer.stance.relevance import DEFAULT_RELEVANCE_DIR, RelevanceCurve, curve_checksum
 from tests.builders import make_article, make_comment
 
 pytest.importorskip("onnxruntime")
@@ -445,3 +448,126 @@ def test_a_broken_long_comment_calibration_is_refused(
     with pytest.raises(ModelError, match=message) as info:
         MiniLMStanceModel(copy_with_long_comments(tmp_path, long_comments))
     assert "manifest.json" in str(info.value)
+
+
+OFF_TOPIC = make_comment(
+    "off",
+    "My cat knocked a mug of tea over my laptop this morning, what a start to the week.",
+    article_id="a2",
+)
+ON_TOPIC = make_comment(
+    "on", "The levy on waterfront property is unfair to the owners who pay it.", article_id="a2"
+)
+
+
+@pytest.fixture(scope="module")
+def curve() -> RelevanceCurve:
+    return RelevanceCurve.read(DEFAULT_RELEVANCE_DIR)
+
+
+def test_relevance_check_calls_an_off_topic_comment_unrelated_and_says_why(
+    model: MiniLMStanceModel, curve: RelevanceCurve
+) -> None:
+    clf = classifier(model, relevance=curve, relevance_checksum="sha")
+    off, on = clf.predict([OFF_TOPIC, ON_TOPIC], {"a2": LONG_ARTICLE})
+    assert off.label is StanceLabel.UNRELATED and on.label is not StanceLabel.UNRELATED
+    assert off.model == on.model == "minilm_stance@1.3.0+relevance"
+    for result in (off, on):
+        assert sum(result.scores.values()) == pytest.approx(1.0, abs=1e-6)
+    (why,) = [e for e in off.evidence if e.kind is EvidenceKind.RELEVANCE]
+    assert why.similarity is not None and why.similarity < 0.2
+    if why.span is None:  # the closest text was the head, which includes the title
+        assert "(the title and lead)" in why.summary
+    else:
+        assert LONG_ARTICLE.text[why.span.start : why.span.end].strip() == why.span.text
+    assert why.article_ids == ("a2",) and "off the article's topic" in why.summary
+    assert not [e for e in on.evidence if e.kind is EvidenceKind.RELEVANCE]
+
+
+def test_relevance_check_only_moves_probability_to_and_from_unrelated(
+    model: MiniLMStanceModel, curve: RelevanceCurve
+) -> None:
+    comments = [OFF_TOPIC, ON_TOPIC, *COMMENTS]
+    articles = {"a1": ARTICLE, "a2": LONG_ARTICLE}
+    plain = classifier(model, context_ranker=EmbeddingRanker(threads=1)).predict(comments, articles)
+    checked = classifier(model, context_ranker=EmbeddingRanker(threads=1), relevance=curve).predict(
+        comments, articles
+    )
+    for before, after in zip(plain, checked, strict=True):
+        rest = {k: v for k, v in before.scores.items() if k != "unrelated"}
+        rest_after = {k: v for k, v in after.scores.items() if k != "unrelated"}
+        total, total_after = sum(rest.values()), sum(rest_after.values())
+        for label, value in rest.items():  # the other labels keep their proportions
+            assert rest_after[label] / total_after == pytest.approx(value / total, abs=0.02)
+        assert after.label in {before.label, StanceLabel.UNRELATED}
+
+
+def test_relevance_check_is_named_among_the_parts(
+    model: MiniLMStanceModel, curve: RelevanceCurve
+) -> None:
+    checksum = curve_checksum(DEFAULT_RELEVANCE_DIR)
+    context, relevance = classifier(model, relevance=curve, relevance_checksum=checksum).parts()
+    assert context.kind == "stance_context"
+    assert (relevance.kind, relevance.name, relevance.version, relevance.checksum) == (
+        "stance_relevance",
+        "embedding_relevance",
+        curve.version,
+        checksum,
+    )
+
+
+def test_relevance_check_with_lexical_context_selection_is_refused(
+    model: MiniLMStanceModel, curve: RelevanceCurve
+) -> None:
+    with pytest.raises(ModelError, match="context selection is 'lexical'"):
+        classifier(model, context_ranker=LexicalRanker(), relevance=curve)
+
+
+def test_fast_profile_checks_only_the_comments_the_encoder_reads(
+    fast_model: MiniLMStanceModel, curve: RelevanceCurve
+) -> None:
+    clf = classifier(fast_model, relevance=curve)
+    comments = [OFF_TOPIC, ON_TOPIC, *COMMENTS]
+    articles = {"a1": ARTICLE, "a2": LONG_ARTICLE}
+    inputs = clf.inputs(comments, articles, with_context=False)
+    _, filled, gate_polar = clf._proba5(comments, articles, inputs)
+    for row, i in enumerate(filled.usable):
+        measured = filled.contexts[i].match is not None
+        assert measured == (row not in gate_polar)
+    assert gate_polar  # the gate decided some, so the test means something
+
+
+def test_relevance_check_from_settings_loads_the_shipped_curve() -> None:
+    clf = MiniLMStanceClassifier.from_params(
+        StanceParams(model="minilm_stance", relevance_check=True, threads=1)
+    )
+    assert clf.relevance == RelevanceCurve.read(DEFAULT_RELEVANCE_DIR)
+    assert clf.relevance_checksum == curve_checksum(DEFAULT_RELEVANCE_DIR)
+    off = MiniLMStanceClassifier.from_params(StanceParams(model="minilm_stance", threads=1))
+    assert off.relevance is None and off.model_id == "minilm_stance@1.3.0"
+
+
+def test_a_curve_fitted_with_another_encoder_fails_at_start_up(
+    tmp_path: Path, curve: RelevanceCurve
+) -> None:
+    replace(curve, sentence_model_sha256="0" * 64).write(tmp_path)
+    params = StanceParams(
+        model="minilm_stance", relevance_check=True, relevance_model_dir=tmp_path, threads=1
+    )
+    with pytest.raises(ModelError, match="another scale") as raised:
+        MiniLMStanceClassifier.from_params(params)
+    assert "train relevance" in str(raised.value)
+
+
+def test_relevance_evidence_points_into_the_article_for_a_body_sentence(
+    curve: RelevanceCurve,
+) -> None:
+    sentence = "The levy on waterfront property funds two thirds of the tram line."
+    start = LONG_ARTICLE.text.index(sentence)
+    match = ArticleMatch(0.08, sentence, 15, start, start + len(sentence))
+    why = _relevance_evidence(OFF_TOPIC, ArticleContext("", (), match), curve, "embedding")
+    assert why.span is not None
+    assert LONG_ARTICLE.text[why.span.start : why.span.end] == sentence == why.span.text
+    assert f"article characters {start}-{start + len(sentence)}" in why.summary
+    assert f"below {float(curve.threshold(15)):.2f}" in why.summary
+    assert "an article of 15 sentence(s)" in why.summary

@@ -27,6 +27,7 @@ from analyzer.stance.conversations import (
 )
 from analyzer.stance.encoder import minilm_dir
 from analyzer.stance.minilm_stance import DEFAULT_MODEL_DIR, MiniLMStanceModel
+from analyzer.stance.relevance import DEFAULT_RELEVANCE_DIR, RelevanceCurve
 from analyzer.stance.training_minilm import (
     SHIPPED_CONFIG,
     build_net,
@@ -334,3 +335,20 @@ def test_gpu_grid_script_trains_selects_and_ships_the_calibration_grid(
     model = MiniLMStanceModel(model_dir)
     dev = load_rumoureval_posts(data, "dev").examples.subset(range(4))
     assert model.proba(list(dev.segment_a()), list(dev.comments), dev.features()).shape == (4, 5)
+
+
+def test_train_relevance_reproduces_the_shipped_curve(shared_dir: Path, tmp_path: Path) -> None:
+    data_dir = str(shared_dir / "data" / "stance")
+    result = CliRunner().invoke(
+        app, ["train", "relevance", "--data-dir", data_dir, "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "relevance curve written" in result.output
+    fitted, shipped = RelevanceCurve.read(tmp_path), RelevanceCurve.read(DEFAULT_RELEVANCE_DIR)
+    assert fitted.fitted_on == shipped.fitted_on
+    for units in (1, 10, 45):
+        assert float(fitted.threshold(units)) == pytest.approx(
+            float(shipped.threshold(units)), abs=0.005
+        )
+    assert fitted.fit_metrics["related_called_unrelated"] <= 0.05
+    assert (tmp_path / "MODEL_CARD.md").is_file()
