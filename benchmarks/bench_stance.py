@@ -32,6 +32,13 @@ step end to end (default and fast profile); plus the context step alone on the R
 replies, whose short source posts are used verbatim (no encoder call). Writes
 ``benchmarks/out/stance_context.json``.
 
+With ``--relevance`` it measures what the opt-in relatedness check (``stance.relevance_check``)
+costs: ``minilm_stance``, default profile, explain on, check off and on alternating for
+``--repeats`` rounds, on the RumourEval test replies (short sources: the check embeds every
+comment and source, which context selection never does there) and on the SOCC long articles
+(the check shares context selection's encoder pass). Reports the ratio and how many comments
+the check calls ``unrelated`` (no labels are read). Writes ``benchmarks/out/stance_relevance.json``.
+
 With ``--candidate DIR`` it compares a trained model directory (e.g. a smaller student) with
 the shipped one: the stance step end to end, default profile, explain on, the two alternating
 for ``--repeats`` rounds on the same input, so both see the same machine load. Writes
@@ -40,6 +47,7 @@ for ``--repeats`` rounds on the same input, so both see the same machine load. W
     python benchmarks/bench_stance.py [--limit 0] [--threads 2] [--cli]
     python benchmarks/bench_stance.py --long-articles [--limit 0] [--threads 2]
     python benchmarks/bench_stance.py --candidate DIR [--repeats 3] [--threads 2]
+    python benchmarks/bench_stance.py --relevance [--repeats 3] [--threads 2]
 """
 
 from __future__ import annotations
@@ -321,6 +329,76 @@ def long_articles(args: argparse.Namespace) -> int:
     return 0
 
 
+def relevance_cost(args: argparse.Namespace) -> int:
+    """The relatedness check off vs on, alternating rounds (see the module docstring)."""
+    from analyzer.ingest import load_mapping, read_corpus  # noqa: PLC0415
+    from analyzer.model import Corpus  # noqa: PLC0415
+    from analyzer.stance.evaluation import rumoureval_corpus  # noqa: PLC0415
+
+    _, rumoureval = rumoureval_corpus(args.data_dir, "test")
+    socc = read_corpus([SOCC_COMMENTS], mapping=load_mapping("socc"))
+    with_text = {a.article_id for a in socc.articles if a.text.strip()}
+    socc_comments = tuple(c for c in socc.comments if c.article_id in with_text)
+    inputs = {
+        "RumourEval test replies (short sources)": rumoureval,
+        "SOCC long articles": Corpus(
+            tuple(a for a in socc.articles if a.article_id in with_text), socc_comments
+        ),
+    }
+    rows: list[dict[str, Any]] = []
+    for name, whole in inputs.items():
+        corpus = Corpus(whole.articles, whole.comments[: args.limit or None])
+        pipelines = {
+            check: stance_pipeline(
+                {"model": "minilm_stance", "threads": args.threads, "relevance_check": check},
+                corpus,
+            )
+            for check in (False, True)
+        }
+        best = {False: float("inf"), True: float("inf")}
+        unrelated = {False: 0, True: 0}
+        for _ in range(args.repeats):
+            for check, pipeline in pipelines.items():
+                start = time.perf_counter()
+                result = pipeline.run(corpus)
+                best[check] = min(best[check], time.perf_counter() - start)
+                unrelated[check] = sum(
+                    str(a.stance.label) == "unrelated" for r in result.reports for a in r.comments
+                )
+        n = len(corpus.comments)
+        rows.append(
+            {
+                "input": name,
+                "comments": n,
+                "off_comments_per_second": n / best[False],
+                "on_comments_per_second": n / best[True],
+                "on_over_off_time": best[True] / best[False],
+                "unrelated_off": unrelated[False],
+                "unrelated_on": unrelated[True],
+                "load_average": load(),
+            }
+        )
+    summary = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "threads": args.threads,
+        "repeats": args.repeats,
+        "rows": rows,
+    }
+    write_summary("stance_relevance.json", summary)
+    print(f"{summary['machine']}; threads {args.threads}; best of {args.repeats}")
+    print(
+        "| input | comments | check off, c/s | check on, c/s | time on/off | unrelated off -> on "
+        "| load |\n|---|---|---|---|---|---|---|"
+    )
+    for r in rows:
+        print(
+            f"| {r['input']} | {r['comments']} | {r['off_comments_per_second']:.0f} | "
+            f"{r['on_comments_per_second']:.0f} | {r['on_over_off_time']:.2f}x | "
+            f"{r['unrelated_off']} -> {r['unrelated_on']} | {r['load_average']:.1f} |"
+        )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
@@ -339,9 +417,16 @@ def main() -> int:
         default=None,
         help="compare this trained model directory with the shipped one instead",
     )
+    parser.add_argument(
+        "--relevance",
+        action="store_true",
+        help="measure the opt-in relatedness check (off vs on) instead",
+    )
     args = parser.parse_args()
     if args.long_articles:
         return long_articles(args)
+    if args.relevance:
+        return relevance_cost(args)
     if args.candidate:
         return candidate(args)
 
