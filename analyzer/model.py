@@ -227,7 +227,8 @@ class CommentAnalysis:
 
 @dataclass(frozen=True, slots=True)
 class ComponentInfo:
-    # "stance", "stance_context", "stance_gate", "target_stance", "reply_agreement", "detector"
+    # "stance", "stance_context", "stance_relevance", "stance_gate", "target_stance",
+    # "reply_agreement", "detector"
     kind: str
     name: str
     version: str
