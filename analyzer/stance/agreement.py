@@ -121,6 +121,12 @@ class PairAgreement:
     def from_params(
         cls, params: ReplyAgreementParams, classifier: StanceClassifier
     ) -> PairAgreement:
+        from analyzer.stance.minilm_stance import MiniLMStanceClassifier  # noqa: PLC0415
+
+        # The relatedness check is fitted for comments against articles, not replies against
+        # their parent: a short "no, wrong" is far from any parent and would turn neutral.
+        if isinstance(classifier, MiniLMStanceClassifier):
+            classifier = classifier.without_relevance()
         return cls(classifier)
 
     @property

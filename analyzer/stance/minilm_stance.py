@@ -31,6 +31,7 @@ batch is scored without the parent's text (its depth is still taken as 2).
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -522,6 +523,14 @@ class MiniLMStanceClassifier:
             relevance.check_encoder(ranker.checksum, where="stance.relevance_check")
         classifier.language_gate.load()
         return classifier
+
+    def without_relevance(self) -> MiniLMStanceClassifier:
+        """This classifier without the relatedness check, sharing every loaded model."""
+        if self.relevance is None:
+            return self
+        twin = copy.copy(self)
+        twin.relevance = twin.relevance_checksum = None
+        return twin
 
     @property
     def model_id(self) -> str:

@@ -20,6 +20,7 @@ from analyzer.config import DEFAULT_MODELS_DIR, StanceParams
 from analyzer.coordination.sentence_encoder import DEFAULT_SENTENCE_MODEL_DIR
 from analyzer.errors import ModelError
 from analyzer.model import EvidenceKind, StanceLabel
+from analyzer.stance.agreement import PairAgreement
 from analyzer.stance.cascade import baseline_outputs, gate_inputs
 from analyzer.stance.context import ArticleContext, ArticleMatch, EmbeddingRanker, LexicalRanker
 from analyzer.stance.language import LanguageGate, LanguageVerdict
@@ -571,3 +572,17 @@ def test_relevance_evidence_points_into_the_article_for_a_body_sentence(
     assert f"article characters {start}-{start + len(sentence)}" in why.summary
     assert f"below {float(curve.threshold(15)):.2f}" in why.summary
     assert "an article of 15 sentence(s)" in why.summary
+
+
+def test_reply_agreement_judges_replies_without_the_relevance_check(
+    model: MiniLMStanceModel, curve: RelevanceCurve
+) -> None:
+    checked = classifier(model, relevance=curve, relevance_checksum="sha")
+    agreement = PairAgreement.from_params(StanceParams().reply_agreement, checked)
+    judge = agreement.classifier
+    assert isinstance(judge, MiniLMStanceClassifier)
+    assert judge.relevance is None and judge.model_id == "minilm_stance@1.3.0"
+    assert judge.model is checked.model and judge.context is checked.context  # nothing reloaded
+    assert checked.relevance is curve  # the article stance keeps its check
+    unchecked = classifier(model)
+    assert unchecked.without_relevance() is unchecked
