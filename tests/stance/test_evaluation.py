@@ -10,6 +10,7 @@ import pytest
 from analyzer.config import Settings
 from analyzer.errors import DataError
 from analyzer.model import Corpus, StanceResult
+from analyzer.pipeline import Pipeline
 from analyzer.stance import evaluation
 from analyzer.stance.evaluation import evaluate, format_result
 from tests.stance.synthetic import write_stance_data
@@ -74,7 +75,9 @@ def test_the_negated_pass_shows_the_model_the_negated_claims(
     seen: list[Corpus] = []
     real = evaluation.stance_by_comment
 
-    def recording(corpus: Corpus, settings: Settings) -> tuple[dict[str, StanceResult], float]:
+    def recording(
+        corpus: Corpus, settings: Settings | Pipeline
+    ) -> tuple[dict[str, StanceResult], float]:
         seen.append(corpus)
         return real(corpus, settings)
 
@@ -86,6 +89,22 @@ def test_the_negated_pass_shows_the_model_the_negated_claims(
     assert titles["The central library will open on Sundays"] == (
         "The central library will not open on Sundays"
     )
+
+
+def test_arc_loads_the_model_once_for_both_passes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[Pipeline] = []
+    real = Pipeline.from_settings.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[Pipeline], settings: Settings | None = None) -> Pipeline:
+        built.append(real(cls, settings))
+        return built[-1]
+
+    monkeypatch.setattr(Pipeline, "from_settings", classmethod(counting))
+    result = evaluate("arc", "test", "tfidf_baseline", write_stance_data(tmp_path))
+    assert len(result.metrics) == 2  # the plain and the negated pass both ran
+    assert len(built) == 1
 
 
 def test_demo_is_scored_in_the_products_own_labels_against_its_hand_labels() -> None:
