@@ -106,7 +106,8 @@ class RelevanceCurve:
             raise ModelError(f"cannot read relevance curve {path}: {exc}", hint=hint) from None
         if raw.get("format") != CURVE_FORMAT or raw.get("format_version") != CURVE_FORMAT_VERSION:
             raise ModelError(
-                f"{path} is not a version-{CURVE_FORMAT_VERSION} {CURVE_FORMAT} file",
+                f"{path} is not a version-{CURVE_FORMAT_VERSION} {CURVE_FORMAT} file (found "
+                f"{raw.get('format')!r} version {raw.get('format_version')!r})",
                 hint=hint,
             )
         try:
