@@ -104,10 +104,11 @@ class RelevanceCurve:
             raise ModelError(f"relevance curve not found: {path}", hint=hint) from None
         except (OSError, json.JSONDecodeError) as exc:
             raise ModelError(f"cannot read relevance curve {path}: {exc}", hint=hint) from None
-        if raw.get("format") != CURVE_FORMAT or raw.get("format_version") != CURVE_FORMAT_VERSION:
+        found = (raw.get("format"), raw.get("format_version")) if isinstance(raw, dict) else raw
+        if found != (CURVE_FORMAT, CURVE_FORMAT_VERSION):
             raise ModelError(
-                f"{path} is not a version-{CURVE_FORMAT_VERSION} {CURVE_FORMAT} file (found "
-                f"{raw.get('format')!r} version {raw.get('format_version')!r})",
+                f"{path} is not a version-{CURVE_FORMAT_VERSION} {CURVE_FORMAT} file "
+                f"(found {str(found)[:80]})",
                 hint=hint,
             )
         try:

@@ -142,6 +142,12 @@ def test_a_bad_curve_file_is_refused(
         RelevanceCurve.read(tmp_path)
 
 
+def test_a_curve_file_that_is_not_an_object_is_refused(tmp_path: Path) -> None:
+    (tmp_path / CURVE_FILE).write_text("[1, 2]")
+    with pytest.raises(ModelError, match=r"is not a version-1 .*found \[1, 2\]"):
+        RelevanceCurve.read(tmp_path)
+
+
 def test_a_curve_missing_a_field_names_it(tmp_path: Path) -> None:
     fit(0.16).write(tmp_path)
     raw = json.loads((tmp_path / CURVE_FILE).read_text())
