@@ -24,7 +24,9 @@ same pairs), so relatedness here is:
   ``g > 1/2``; above it only if ``g`` still outweighs each other label).
 
 Fitted by ``comment-analyzer train relevance``; the curve names the sentence encoder it was
-fitted with and refuses another (a different encoder puts cosines on another scale).
+fitted with and refuses another (a different encoder puts cosines on another scale). Opt-in
+(``stance.relevance_check``): short replies that take a side without naming the topic embed
+far from any article, and RumourEval dev replies lose 0.009 macro-F1 (docs/stance-model.md).
 """
 
 from __future__ import annotations

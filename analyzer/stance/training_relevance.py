@@ -187,7 +187,8 @@ a count from the One Million Posts corpus's labels (CC BY-NC-SA 4.0; no text use
 Known limits: ARC's unrelated pairs are comments moved to another debate, so they differ in
 topic; an off-topic comment under its own article that borrows the article's words is missed.
 Short replies that take a side without naming the topic ("fake", "rubbish") embed far from
-any article and lean `unrelated`: on RumourEval dev replies the check costs deny F1 0.236 ->
-0.209 and macro-F1 0.509 -> 0.500, which is why it is opt-in. The curve is tied to its sentence
-encoder: another encoder is refused at start-up. Held-out results: `docs/stance-model.md`.
+any article and lean `unrelated`, which costs RumourEval dev replies accuracy (deny most);
+that is why the check is opt-in. The curve is tied to its sentence encoder: another encoder is
+refused at start-up. Held-out results for this curve (RumourEval dev, comments moved between
+news articles): `docs/stance-model.md`, session 10.
 """
