@@ -184,8 +184,9 @@ class StanceParams(Params):
             "comes close to nothing in its article (title + lead, body sentences) is labelled "
             "'unrelated', with 'relevance' evidence (curve: data/models/relevance, fitted on "
             "ARC pairs for a 16% off-topic rate). Opt-in: it catches about half of the "
-            "comments moved to another news article, but calls short replies such as 'fake' "
-            "unrelated (RumourEval dev replies 0.509 -> 0.500; docs/stance-model.md). Needs "
+            "comments moved to another news article, but calls some short replies that deny "
+            "without naming the topic unrelated (RumourEval dev replies 0.509 -> 0.500; "
+            "docs/stance-model.md). Needs "
             "context_selection='embedding' (the same encoder, one pass)."
         ),
     )
