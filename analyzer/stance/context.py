@@ -133,9 +133,18 @@ class ArticleContext:
     match: ArticleMatch | None = None  # measured only when asked (relevance check)
 
 
+def split_sentences(text: str) -> list[Passage]:
+    """The non-blank sentences of ``text``: offsets into it, whitespace collapsed in ``text``."""
+    return [
+        Passage(m.start(), m.end(), " ".join(m.group().split()))
+        for m in _SENTENCE.finditer(text)
+        if m.group().strip()
+    ]
+
+
 def sentence_texts(text: str) -> list[str]:
     """The sentences of a text, whitespace collapsed, as context selection splits them."""
-    return [" ".join(m.group().split()) for m in _SENTENCE.finditer(text) if m.group().strip()]
+    return [p.text for p in split_sentences(text)]
 
 
 class ArticleSentences:
@@ -146,11 +155,7 @@ class ArticleSentences:
         self.context_chars = context_chars
         title = " ".join(article.title.split()) if article else ""
         text = article.text if article else ""
-        sentences = [
-            Passage(m.start(), m.end(), " ".join(m.group().split()))
-            for m in _SENTENCE.finditer(text)
-            if m.group().strip()
-        ]
+        sentences = split_sentences(text)
         head = title
         if sentences:
             head = f"{head}. {sentences[0].text}" if head else sentences[0].text
