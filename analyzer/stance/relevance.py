@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -60,6 +60,10 @@ def _logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
 
+def _log_units(units: npt.ArrayLike) -> FloatArray:
+    return np.log(np.maximum(np.asarray(units, dtype=np.float64), 1.0))
+
+
 @dataclass(frozen=True, slots=True)
 class RelevanceCurve:
     """``P(unrelated | s, n) = 1 / (1 + exp(-(slope * s + units_slope * log n + intercept)))``
@@ -77,13 +81,12 @@ class RelevanceCurve:
 
     def threshold(self, units: npt.ArrayLike) -> FloatArray:
         """The similarity at which off-topic and on-topic are equally likely, per unit count."""
-        log_n = np.log(np.maximum(np.asarray(units, dtype=np.float64), 1.0))
-        return -(self.intercept + self.units_slope * log_n) / self.slope
+        return -(self.intercept + self.units_slope * _log_units(units)) / self.slope
 
     def probability(self, similarity: npt.ArrayLike, units: npt.ArrayLike) -> FloatArray:
-        log_n = np.log(np.maximum(np.asarray(units, dtype=np.float64), 1.0))
-        z = self.slope * np.asarray(similarity, dtype=np.float64) + self.units_slope * log_n
-        return 1.0 / (1.0 + np.exp(-(z + self.intercept)))
+        # slope * s + units_slope * log n + intercept, written around the threshold
+        z = self.slope * (np.asarray(similarity, dtype=np.float64) - self.threshold(units))
+        return 1.0 / (1.0 + np.exp(-z))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -180,10 +183,18 @@ def fit_relevance_curve(
         )
     if not 0.0 < prior < 1.0:
         raise ValueError(f"prior must be in (0, 1), got {prior}")
-    model = LogisticRegression(C=1e6).fit(np.c_[s, np.log(np.maximum(n, 1.0))], y)
+    model = LogisticRegression(C=1e6).fit(np.c_[s, _log_units(n)], y)
     slope, units_slope = (float(v) for v in model.coef_[0])
-    intercept = float(model.intercept_[0]) - _logit(float(y.mean())) + _logit(prior)
-    below = s < -(intercept + units_slope * np.log(np.maximum(n, 1.0))) / slope
+    curve = RelevanceCurve(
+        slope=slope,
+        units_slope=units_slope,
+        intercept=float(model.intercept_[0]) - _logit(float(y.mean())) + _logit(prior),
+        prior=prior,
+        fitted_on=fitted_on,
+        sentence_model_sha256=sentence_model_sha256,
+        fit_metrics={},
+    )
+    below = s < curve.threshold(n)
     metrics = {
         "pairs_related": float((~y).sum()),
         "pairs_unrelated": float(y.sum()),
@@ -191,15 +202,7 @@ def fit_relevance_curve(
         "related_called_unrelated": float(below[~y].mean()),
         "unrelated_recall": float(below[y].mean()),
     }
-    return RelevanceCurve(
-        slope=slope,
-        units_slope=units_slope,
-        intercept=intercept,
-        prior=prior,
-        fitted_on=fitted_on,
-        sentence_model_sha256=sentence_model_sha256,
-        fit_metrics={k: round(v, 6) for k, v in metrics.items()},
-    )
+    return replace(curve, fit_metrics={k: round(v, 6) for k, v in metrics.items()})
 
 
 def with_relevance(scores: FloatArray, unrelated_column: int, g: FloatArray) -> FloatArray:
