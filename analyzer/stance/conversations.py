@@ -364,6 +364,28 @@ def arc_examples(pairs: ArcPairs, indices: Sequence[int]) -> StanceExamples:
     )
 
 
+def usable_arc_train_pairs(
+    data_dir: Path, *, exclude_calibration: bool = False
+) -> tuple[ArcPairs, list[int]]:
+    """ARC's train-file pairs and the indexes of those a model may learn from: outside the
+    held-out debates (and, with ``exclude_calibration``, the calibration debates)."""
+    everything = load_arc_pairs(data_dir, ("train", "test"))
+    # Comments judged in the held-out evaluation (or the calibration slice) stay out of
+    # training entirely, even in (synthetic) unrelated pairs.
+    kept_out = everything.related_bodies(everything.held_out)
+    if exclude_calibration:
+        kept_out |= everything.related_bodies(everything.calibration)
+    pairs = load_arc_pairs(data_dir, ("train",))
+    usable = [
+        i
+        for i in range(len(pairs.stances))
+        if not pairs.held_out[i]
+        and not (exclude_calibration and pairs.calibration[i])
+        and pairs.body_ids[i] not in kept_out
+    ]
+    return pairs, usable
+
+
 def arc_training_examples(
     data_dir: Path,
     *,
@@ -374,21 +396,9 @@ def arc_training_examples(
     """ARC train-file pairs outside the held-out debates (and, with ``exclude_calibration``,
     outside the calibration debates): all related, plus sampled unrelated
     (``unrelated_per_related`` = ``math.inf``: every usable unrelated pair)."""
-    everything = load_arc_pairs(data_dir, ("train", "test"))
-    # Comments judged in the held-out evaluation (or the calibration slice) stay out of
-    # training entirely, even in (synthetic) unrelated pairs.
-    kept_out = everything.related_bodies(everything.held_out)
-    if exclude_calibration:
-        kept_out |= everything.related_bodies(everything.calibration)
-    pairs = load_arc_pairs(data_dir, ("train",))
-    usable = [
-        not pairs.held_out[i]
-        and not (exclude_calibration and pairs.calibration[i])
-        and pairs.body_ids[i] not in kept_out
-        for i in range(len(pairs.stances))
-    ]
-    related = [i for i, s in enumerate(pairs.stances) if s in ARC_RELATED and usable[i]]
-    unrelated = [i for i, s in enumerate(pairs.stances) if s == "unrelated" and usable[i]]
+    pairs, usable = usable_arc_train_pairs(data_dir, exclude_calibration=exclude_calibration)
+    related = [i for i in usable if pairs.stances[i] in ARC_RELATED]
+    unrelated = [i for i in usable if pairs.stances[i] == "unrelated"]
     rng = np.random.default_rng(seed)
     n_unrelated = (
         len(unrelated)

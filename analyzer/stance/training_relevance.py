@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from analyzer.stance.context import EmbeddingRanker, sentence_texts
-from analyzer.stance.conversations import ARC_RELATED, load_arc_pairs
+from analyzer.stance.conversations import ARC_RELATED, usable_arc_train_pairs
 from analyzer.stance.relevance import (
     CURVE_FILE,
     NEWS_OFF_TOPIC_PRIOR,
@@ -69,14 +69,7 @@ def arc_relevance_pairs(
     ranker: EmbeddingRanker,
     on_progress: Callable[[str], None] | None = None,
 ) -> RelevancePairs:
-    everything = load_arc_pairs(data_dir, ("train", "test"))
-    kept_out = everything.related_bodies(everything.held_out)
-    pairs = load_arc_pairs(data_dir, ("train",))
-    usable = [
-        i
-        for i in range(len(pairs.stances))
-        if not pairs.held_out[i] and pairs.body_ids[i] not in kept_out
-    ]
+    pairs, usable = usable_arc_train_pairs(data_dir)
     # Sentences of each debate's related comments, tagged with their comment.
     pool: dict[str, list[tuple[str, str]]] = {}
     pooled: set[tuple[str, str]] = set()
